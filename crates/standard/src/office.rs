@@ -179,7 +179,10 @@ mod tests {
 
     #[test]
     fn office_number_is_ten_digits() {
-        assert_eq!(OfficeNumber::parse("0300000100").unwrap().as_str(), "0300000100");
+        assert_eq!(
+            OfficeNumber::parse("0300000100").unwrap().as_str(),
+            "0300000100"
+        );
         assert!(OfficeNumber::parse("123456789").is_err());
         assert!(OfficeNumber::parse("03000001000").is_err());
         assert!(OfficeNumber::parse("030000010A").is_err());

@@ -1,1 +1,28 @@
-fn main() {}
+//! `tsunagu`: the one binary. Each subcommand is a thin call into the crates; flags are parsed
+//! here, then resolved into a plan inside the command's module (ripgrep's LowArgs → HiArgs).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod commands;
+mod input;
+
+/// つなぐ — ケアプランデータ連携の標準ファイルを、確かめて、暗号化して、届ける。
+#[derive(Debug, Parser)]
+#[command(name = "tsunagu", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: commands::Command,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("エラー: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

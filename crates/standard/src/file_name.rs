@@ -13,7 +13,7 @@ use crate::month::YearMonth;
 use crate::office::{OfficeNumber, ServiceKind};
 
 /// The month part of a file name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum FileMonth {
     /// The kind has no month part.
     None,

@@ -150,6 +150,11 @@ pub enum Problem {
     UnitSameOffice,
     UnitMixedVersions,
     UnitWithoutCarePlan3,
+    // Report
+    Repeated {
+        code: String,
+        more: usize,
+    },
 }
 
 impl Problem {
@@ -216,6 +221,7 @@ impl Problem {
             UnitSameOffice => "W-UNT-008",
             UnitMixedVersions => "W-UNT-009",
             UnitWithoutCarePlan3 => "W-UNT-010",
+            Repeated { .. } => "I-CHK-001",
         }
     }
 
@@ -320,6 +326,7 @@ impl Problem {
             UnitSameOffice => "送信元と送信先が同じ事業所番号です".into(),
             UnitMixedVersions => "送信単位の中で CSVバージョンが混在しています".into(),
             UnitWithoutCarePlan3 => "第4版の計画書の送信単位に第3表（UP3KYO）がありません".into(),
+            Repeated { code, more } => format!("同じ指摘（{code}）がこのファイルにほかに {more} 件あります（表示を省略）"),
         }
     }
 
@@ -441,6 +448,9 @@ impl Problem {
             UnitSameOffice => "sender and recipient have the same office number".into(),
             UnitMixedVersions => "mixed CSV versions within the send unit".into(),
             UnitWithoutCarePlan3 => "a v4 care-plan send unit without table 3 (UP3KYO)".into(),
+            Repeated { code, more } => {
+                format!("{more} more findings {code} in this file (not shown)")
+            }
         }
     }
 }

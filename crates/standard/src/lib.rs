@@ -5,6 +5,7 @@
 //! - [`reader`]: bytes → records; [`layout`]: every field of every layout; [`check`]: every rule.
 //! - [`writer`]: canonical CSV; [`json_form`]: the JSON form and back.
 
+pub mod check;
 pub mod codes;
 pub mod encoding;
 pub mod file_kind;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod atomic;
 mod commands;
 mod input;
 

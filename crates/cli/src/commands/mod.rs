@@ -5,15 +5,23 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 pub mod check;
+pub mod convert;
+pub mod layouts;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// 標準ファイルを検査する（ファイルまたはフォルダ）。エラーがなければ終了コード 0、あれば 1
     Check(check::Args),
+    /// 標準ファイルを JSON 形式に、JSON 形式を標準ファイル（正規形の CSV）に変換する
+    Convert(convert::Args),
+    /// 標準仕様のレイアウト（項目の一覧）を表示する
+    Layouts(layouts::Args),
 }
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Check(a) => check::run(a),
+        Command::Convert(a) => convert::run(a),
+        Command::Layouts(a) => layouts::run(a),
     }
 }

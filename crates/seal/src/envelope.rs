@@ -2,6 +2,7 @@
 //! check against the clear routing metadata, check every file).
 
 use std::collections::HashSet;
+use std::fmt;
 use std::io::{Read, Write};
 
 use ed25519_dalek::Signature;
@@ -144,11 +145,35 @@ impl RoutingMetadata {
 }
 
 /// An opened, fully verified send unit: the manifest and the files' original bytes, in the
-/// manifest's order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// manifest's order. `Debug` shows names and sizes only: the bytes are personal data.
+#[derive(Clone, PartialEq, Eq)]
 pub struct OpenedUnit {
     pub manifest: Manifest,
     pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl fmt::Debug for OpenedUnit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenedUnit")
+            .field("manifest", &self.manifest)
+            .field("files", &FileSizes(&self.files))
+            .finish()
+    }
+}
+
+/// `[("name", "123 bytes"), …]` for Debug output.
+struct FileSizes<'a>(&'a [(String, Vec<u8>)]);
+
+impl fmt::Debug for FileSizes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(
+                self.0
+                    .iter()
+                    .map(|(n, b)| (n, format!("{} bytes", b.len()))),
+            )
+            .finish()
+    }
 }
 
 /// Seals a send unit: signs a manifest of `files` with `sender`'s device key, then encrypts
@@ -424,12 +449,26 @@ fn decrypt_error(e: &age::DecryptError) -> Error {
     }
 }
 
-/// The envelope plaintext split into its parts, borrowing from the input.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The envelope plaintext split into its parts, borrowing from the input. `Debug` shows
+/// file sizes only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PlaintextParts<'a> {
     pub manifest: &'a [u8],
     pub signature: Signature,
     pub files: Vec<&'a [u8]>,
+}
+
+impl fmt::Debug for PlaintextParts<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PlaintextParts")
+            .field("manifest_len", &self.manifest.len())
+            .field("signature", &self.signature)
+            .field(
+                "file_lens",
+                &self.files.iter().map(|b| b.len()).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
 }
 
 /// Frames the plaintext (docs/envelope.md §5):
@@ -905,6 +944,18 @@ mod tests {
         let pt2 = frame_plaintext(parts.manifest, &sig, &files).unwrap();
         let env = forge(&pt2, &f.env.routing, &f.b1);
         assert_eq!(code(f.open_b1(&env.ciphertext, &env.routing)), "E-SEAL-209");
+    }
+
+    #[test]
+    fn debug_output_never_shows_file_bytes() {
+        let f = fixture();
+        let u = f.open_b1(&f.env.ciphertext, &f.env.routing).unwrap();
+        let dbg = format!("{u:?}");
+        assert!(dbg.contains("70000 bytes"), "{dbg}");
+        assert!(!dbg.contains("185, 177"), "{dbg}"); // the first CP932 bytes, as Debug prints them
+        let pt = genuine_plaintext(f);
+        let dbg = format!("{:?}", parse_plaintext(&pt).unwrap());
+        assert!(dbg.contains("file_lens: [13, 70000, 0]"), "{dbg}");
     }
 
     #[test]

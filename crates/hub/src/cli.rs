@@ -1,0 +1,289 @@
+//! `tsunagu hub …`: the clap arguments and what each subcommand does. The binary (crates/cli)
+//! only flattens [`HubArgs`] and calls [`run`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use tsunagu_standard::{OfficeId, OfficeNumber, ServiceKind};
+
+use crate::config::HubConfig;
+use crate::startup::Hub;
+use crate::{now_unix, ops, to_datetime};
+
+/// `tsunagu hub [OPTIONS] [COMMAND]` — with no command, serves.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HubArgs {
+    /// TOML config file (also TSUNAGU_HUB_CONFIG).
+    #[arg(long, global = true, env = "TSUNAGU_HUB_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database: postgres://… for PostgreSQL, or a SQLite file path (default ./tsunagu-data/hub.sqlite).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+    /// Data directory for the embedded SQLite database.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Address to listen on (serve only), e.g. 0.0.0.0:8740.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    #[command(subcommand)]
+    pub command: Option<HubCommand>,
+}
+
+/// Subcommands of `tsunagu hub`.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum HubCommand {
+    /// Serve the hub API (the default).
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:8740.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// Issue a single-use invite code for an office (registering the office if --name and --municipality are given).
+    Invite {
+        /// 事業所番号 (10 digits).
+        #[arg(long)]
+        office: String,
+        /// サービス種類コード (2 characters, e.g. 43).
+        #[arg(long)]
+        kind: String,
+        /// 事業所名 (needed when the office is new).
+        #[arg(long)]
+        name: Option<String>,
+        /// 市区町村コード, 6 digits (needed when the office is new).
+        #[arg(long)]
+        municipality: Option<String>,
+        /// Days the code stays valid (default from config, 14).
+        #[arg(long)]
+        ttl_days: Option<u32>,
+    },
+    /// List offices and their devices.
+    Offices,
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Ciphertext retention.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+    /// Print an example config file with every key and its default.
+    DefaultConfig,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit non-zero at the first broken row.
+    Verify,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum RetentionCommand {
+    /// Delete ciphertext past the retention periods now.
+    Run,
+}
+
+impl HubArgs {
+    /// The config in effect: file, then environment, then these flags.
+    pub fn resolve_config(&self) -> anyhow::Result<HubConfig> {
+        let mut config = HubConfig::load(self.config.as_deref())?;
+        if let Some(dir) = &self.data_dir {
+            config.data_dir = dir.clone();
+        }
+        if let Some(url) = &self.database {
+            config.database_url = Some(url.clone());
+        }
+        let listen = match &self.command {
+            Some(HubCommand::Serve { listen }) => listen.or(self.listen),
+            _ => self.listen,
+        };
+        if let Some(addr) = listen {
+            config.listen = addr;
+        }
+        Ok(config)
+    }
+}
+
+/// Runs `tsunagu hub …` on its own tokio runtime.
+pub fn run(args: HubArgs) -> anyhow::Result<()> {
+    let config = args.resolve_config()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
+    runtime.block_on(run_async(
+        args.command.unwrap_or(HubCommand::Serve { listen: None }),
+        config,
+    ))
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // The binary may already have installed a subscriber; that one wins.
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+fn format_time(unix: i64) -> String {
+    let t = to_datetime(unix);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| unix.to_string())
+}
+
+async fn run_async(command: HubCommand, config: HubConfig) -> anyhow::Result<()> {
+    match command {
+        HubCommand::Serve { .. } => {
+            init_logging();
+            let hub = Hub::build(config).await?;
+            hub.run_until_stopped().await?;
+        }
+        HubCommand::DefaultConfig => print!("{}", HubConfig::example_toml()),
+        HubCommand::Invite {
+            office,
+            kind,
+            name,
+            municipality,
+            ttl_days,
+        } => {
+            let office_id =
+                OfficeId::new(OfficeNumber::parse(&office)?, ServiceKind::parse(&kind)?);
+            let store = open_store(&config).await?;
+            let ttl = ttl_days.unwrap_or(config.invite_ttl_days);
+            let invite = ops::issue_invite(
+                store.as_ref(),
+                office_id,
+                name.as_deref(),
+                municipality.as_deref(),
+                ttl,
+                now_unix(),
+            )
+            .await?;
+            if invite.office_created {
+                eprintln!(
+                    "事業所を登録しました: {} {}（市区町村コード {}）",
+                    office_id, invite.office.name, invite.office.municipality_code
+                );
+            }
+            eprintln!(
+                "事業所 {} {} の招待コード（1回限り、有効期限 {}）:",
+                office_id,
+                invite.office.name,
+                format_time(invite.expires_at)
+            );
+            println!("{}", invite.code);
+        }
+        HubCommand::Offices => {
+            let store = open_store(&config).await?;
+            let listings = ops::list_offices(store.as_ref()).await?;
+            if listings.is_empty() {
+                println!("登録された事業所はありません");
+            }
+            for l in listings {
+                println!(
+                    "{}\t{}\t市区町村コード {}",
+                    l.office.office_id, l.office.name, l.office.municipality_code
+                );
+                for d in l.devices {
+                    let state = match d.revoked_at {
+                        Some(at) => format!("失効 {}", format_time(at)),
+                        None => "有効".to_string(),
+                    };
+                    println!(
+                        "  {}\t{}\t{}\t{}",
+                        d.device_id, d.name, d.fingerprint, state
+                    );
+                }
+            }
+        }
+        HubCommand::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let store = open_store(&config).await?;
+            let v = ops::verify_audit(store.as_ref()).await?;
+            match v.first_broken {
+                None => println!(
+                    "監査ログ: {} 件を検証しました。連鎖は正常です（先頭ハッシュ {}）",
+                    v.rows, v.head
+                ),
+                Some(b) => bail!(
+                    "E-HUB-AUDIT-001 監査ログの連鎖が行 {} で壊れています: {}",
+                    b.seq,
+                    b.reason
+                ),
+            }
+        }
+        HubCommand::Retention {
+            command: RetentionCommand::Run,
+        } => {
+            let store = open_store(&config).await?;
+            let report =
+                ops::run_retention(store.as_ref(), config.retention.policy(), now_unix()).await?;
+            println!(
+                "保存期間の処理: 最終受領後 {} 件、未受領のまま期限切れ {} 件の暗号文を削除しました",
+                report.deleted_after_final, report.deleted_unacknowledged
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn open_store(config: &HubConfig) -> anyhow::Result<std::sync::Arc<dyn crate::store::Store>> {
+    let url = config.effective_database_url();
+    crate::store::open(&url, 2).await.with_context(|| {
+        format!(
+            "E-HUB-START-002 データベースを開けません（{}）",
+            crate::store::redact_url(&url)
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        hub: HubArgs,
+    }
+
+    #[test]
+    fn parses_serve_default_and_subcommands() {
+        let c = Cli::try_parse_from([
+            "hub",
+            "--database",
+            "postgres://x/y",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .unwrap();
+        assert!(c.hub.command.is_none());
+        assert_eq!(c.hub.database.as_deref(), Some("postgres://x/y"));
+        let c = Cli::try_parse_from([
+            "hub",
+            "invite",
+            "--office",
+            "0300000100",
+            "--kind",
+            "43",
+            "--name",
+            "テスト",
+            "--municipality",
+            "131016",
+        ])
+        .unwrap();
+        assert!(matches!(c.hub.command, Some(HubCommand::Invite { .. })));
+        let c = Cli::try_parse_from(["hub", "audit", "verify", "--database", "x.sqlite"]).unwrap();
+        assert!(matches!(
+            c.hub.command,
+            Some(HubCommand::Audit {
+                command: AuditCommand::Verify
+            })
+        ));
+        assert_eq!(c.hub.database.as_deref(), Some("x.sqlite"));
+        assert!(Cli::try_parse_from(["hub", "retention", "run"]).is_ok());
+    }
+}

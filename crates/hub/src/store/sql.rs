@@ -1,0 +1,847 @@
+//! The SQL behind both backends. The statements are written once (runtime `sqlx::query` with `$1`
+//! binds work on SQLite and PostgreSQL alike) and expanded for each backend by `impl_store!`.
+//! What differs lives outside the macro: how to connect, and how writers are serialized.
+//!
+//! Writers are serialized because the audit chain needs "read the last row, append the next" to
+//! be atomic: SQLite with an in-process mutex (one hub process per SQLite file; the mutex also
+//! avoids SQLITE_BUSY on lock upgrade), PostgreSQL with a transaction-scoped advisory lock (so
+//! several hub processes can share one database).
+
+use std::path::Path;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use tsunagu_standard::OfficeId;
+
+use super::audit::{AuditEvent, AuditKind, AuditRow, GENESIS_HASH, row_hash};
+use super::{
+    Device, EnvelopeRecord, NewDevice, NewEnvelope, NewReceipt, Office, ReceiptKind,
+    ReceiptOutcome, ReceiptRecord, RetentionPolicy, RetentionReport, SendOutcome, Store,
+    StoreError, StoreResult,
+};
+
+/// How long to wait for a pooled connection before answering "unavailable".
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Key of the PostgreSQL advisory lock that serializes writers ("tsunagu" on a phone keypad).
+const PG_WRITE_LOCK: i64 = 8_786_248;
+/// Envelopes handled per retention transaction.
+const RETENTION_BATCH: i64 = 200;
+
+/// The embedded SQLite backend.
+pub struct SqliteStore {
+    pool: SqlitePool,
+    write_lock: tokio::sync::Mutex<()>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the SQLite file at `path` in WAL mode and migrates it.
+    pub async fn open(path: &Path, pool_size: u32) -> StoreResult<Self> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a send the hub acknowledged survives power loss, not only a crash.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(pool_size.max(2))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Self {
+            pool,
+            write_lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The pool (tests use it to tamper with rows directly).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn begin_write(
+        &self,
+    ) -> StoreResult<(
+        Option<tokio::sync::MutexGuard<'_, ()>>,
+        Transaction<'static, Sqlite>,
+    )> {
+        let guard = self.write_lock.lock().await;
+        let tx = self.pool.begin().await?;
+        Ok((Some(guard), tx))
+    }
+}
+
+/// The PostgreSQL backend (several hub processes may share one database).
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` and migrates.
+    pub async fn connect(url: &str, pool_size: u32) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(pool_size.max(2))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The pool (tests use it to tamper with rows directly).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn begin_write(
+        &self,
+    ) -> StoreResult<(
+        Option<tokio::sync::MutexGuard<'_, ()>>,
+        Transaction<'static, Postgres>,
+    )> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PG_WRITE_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        Ok((None, tx))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct OfficeRow {
+    office_id: String,
+    name: String,
+    municipality_code: String,
+    created_at: i64,
+}
+
+impl TryFrom<OfficeRow> for Office {
+    type Error = StoreError;
+    fn try_from(r: OfficeRow) -> StoreResult<Self> {
+        Ok(Office {
+            office_id: parse_office(&r.office_id)?,
+            name: r.name,
+            municipality_code: r.municipality_code,
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DeviceRow {
+    device_id: String,
+    office_id: String,
+    name: String,
+    public_keys: String,
+    key_id: String,
+    fingerprint: String,
+    created_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl TryFrom<DeviceRow> for Device {
+    type Error = StoreError;
+    fn try_from(r: DeviceRow) -> StoreResult<Self> {
+        Ok(Device {
+            device_id: r.device_id,
+            office_id: parse_office(&r.office_id)?,
+            name: r.name,
+            public_keys_json: r.public_keys,
+            key_id: r.key_id,
+            fingerprint: r.fingerprint,
+            created_at: r.created_at,
+            revoked_at: r.revoked_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct EnvelopeRow {
+    seq: i64,
+    envelope_id: String,
+    sender: String,
+    recipient: String,
+    unit_id: String,
+    kinds: String,
+    service_month: Option<String>,
+    size: i64,
+    ciphertext_sha256: String,
+    routing: String,
+    sent_by: String,
+    sent_at: i64,
+    received_at: Option<i64>,
+    imported_at: Option<i64>,
+    rejected_at: Option<i64>,
+    rejection_reason: Option<String>,
+    expired_at: Option<i64>,
+    ciphertext_deleted_at: Option<i64>,
+}
+
+impl TryFrom<EnvelopeRow> for EnvelopeRecord {
+    type Error = StoreError;
+    fn try_from(r: EnvelopeRow) -> StoreResult<Self> {
+        Ok(EnvelopeRecord {
+            seq: r.seq,
+            envelope_id: r.envelope_id,
+            sender: parse_office(&r.sender)?,
+            recipient: parse_office(&r.recipient)?,
+            unit_id: r.unit_id,
+            kinds: serde_json::from_str(&r.kinds)
+                .map_err(|e| StoreError::Corrupt(format!("envelope kinds: {e}")))?,
+            service_month: r.service_month,
+            size: u64::try_from(r.size)
+                .map_err(|_| StoreError::Corrupt("negative envelope size".into()))?,
+            ciphertext_sha256: r.ciphertext_sha256,
+            routing_json: r.routing,
+            sent_by: r.sent_by,
+            sent_at: r.sent_at,
+            received_at: r.received_at,
+            imported_at: r.imported_at,
+            rejected_at: r.rejected_at,
+            rejection_reason: r.rejection_reason,
+            expired_at: r.expired_at,
+            ciphertext_deleted_at: r.ciphertext_deleted_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ReceiptRow {
+    seq: i64,
+    envelope_id: String,
+    status: String,
+    reason: Option<String>,
+    posted_by: String,
+    signed_by: String,
+    receipt: String,
+    posted_at: i64,
+}
+
+impl TryFrom<ReceiptRow> for ReceiptRecord {
+    type Error = StoreError;
+    fn try_from(r: ReceiptRow) -> StoreResult<Self> {
+        Ok(ReceiptRecord {
+            seq: r.seq,
+            envelope_id: r.envelope_id,
+            kind: ReceiptKind::parse(&r.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("receipt status {:?}", r.status)))?,
+            reason: r.reason,
+            posted_by: r.posted_by,
+            signed_by: r.signed_by,
+            receipt_json: r.receipt,
+            posted_at: r.posted_at,
+        })
+    }
+}
+
+fn parse_office(s: &str) -> StoreResult<OfficeId> {
+    OfficeId::parse(s).map_err(|_| StoreError::Corrupt(format!("office id {s:?}")))
+}
+
+fn collect<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> StoreResult<Vec<T>> {
+    rows.into_iter().map(T::try_from).collect()
+}
+
+macro_rules! envelope_columns {
+    () => {
+        "seq, envelope_id, sender, recipient, unit_id, kinds, service_month, size, ciphertext_sha256, routing, \
+         sent_by, sent_at, received_at, imported_at, rejected_at, rejection_reason, expired_at, ciphertext_deleted_at"
+    };
+}
+
+macro_rules! device_columns {
+    () => {
+        "device_id, office_id, name, public_keys, key_id, fingerprint, created_at, revoked_at"
+    };
+}
+
+macro_rules! impl_store {
+    ($store:ty, $db:ty, $backend:literal) => {
+        impl $store {
+            /// Appends one audit row inside `tx` (the caller holds the write lock).
+            async fn append_audit(tx: &mut Transaction<'static, $db>, event: &AuditEvent, now: i64) -> StoreResult<()> {
+                let last: Option<(i64, String)> =
+                    sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut **tx).await?;
+                let (seq, prev) = match last {
+                    Some((seq, hash)) => (seq + 1, hash),
+                    None => (1, GENESIS_HASH.to_string()),
+                };
+                let detail = event.detail.to_string();
+                let event_name = event.kind.as_str();
+                let hash = row_hash(
+                    &prev,
+                    seq,
+                    now,
+                    event_name,
+                    event.office_id.as_deref(),
+                    event.device_id.as_deref(),
+                    event.envelope_id.as_deref(),
+                    &detail,
+                );
+                sqlx::query(
+                    "INSERT INTO audit_log (seq, at, event, office_id, device_id, envelope_id, detail, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(seq)
+                .bind(now)
+                .bind(event_name)
+                .bind(event.office_id.clone())
+                .bind(event.device_id.clone())
+                .bind(event.envelope_id.clone())
+                .bind(detail)
+                .bind(prev)
+                .bind(hash)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn envelope_in(tx: &mut Transaction<'static, $db>, envelope_id: &str) -> StoreResult<Option<EnvelopeRecord>> {
+                let row: Option<EnvelopeRow> =
+                    sqlx::query_as(concat!("SELECT ", envelope_columns!(), " FROM envelopes WHERE envelope_id = $1"))
+                        .bind(envelope_id)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                row.map(EnvelopeRecord::try_from).transpose()
+            }
+
+            async fn office_fingerprints(tx: &mut Transaction<'static, $db>, office: &str) -> StoreResult<Vec<String>> {
+                let rows: Vec<(String,)> = sqlx::query_as(
+                    "SELECT fingerprint FROM devices WHERE office_id = $1 AND revoked_at IS NULL ORDER BY created_at, device_id",
+                )
+                .bind(office)
+                .fetch_all(&mut **tx)
+                .await?;
+                Ok(rows.into_iter().map(|(f,)| f).collect())
+            }
+
+            /// Deletes the ciphertext of one envelope and records why.
+            async fn delete_ciphertext(
+                tx: &mut Transaction<'static, $db>,
+                envelope_id: &str,
+                expire: bool,
+                reason: &str,
+                now: i64,
+            ) -> StoreResult<()> {
+                sqlx::query("DELETE FROM envelope_blobs WHERE envelope_id = $1").bind(envelope_id).execute(&mut **tx).await?;
+                sqlx::query(
+                    "UPDATE envelopes SET ciphertext_deleted_at = $1, \
+                     expired_at = CASE WHEN $2 AND received_at IS NULL THEN $1 ELSE expired_at END \
+                     WHERE envelope_id = $3",
+                )
+                .bind(now)
+                .bind(expire)
+                .bind(envelope_id)
+                .execute(&mut **tx)
+                .await?;
+                let event = AuditEvent::new(AuditKind::CiphertextDeleted)
+                    .envelope(envelope_id)
+                    .detail(serde_json::json!({ "reason": reason }));
+                Self::append_audit(tx, &event, now).await
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_office(&self, office: &Office) -> StoreResult<()> {
+                let (_guard, mut tx) = self.begin_write().await?;
+                let id = office.office_id.to_string();
+                sqlx::query("INSERT INTO offices (office_id, name, municipality_code, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(&id)
+                    .bind(&office.name)
+                    .bind(&office.municipality_code)
+                    .bind(office.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                let event = AuditEvent::new(AuditKind::OfficeCreated)
+                    .office(&id)
+                    .detail(serde_json::json!({ "name": office.name, "municipality_code": office.municipality_code }));
+                Self::append_audit(&mut tx, &event, office.created_at).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn office(&self, id: &OfficeId) -> StoreResult<Option<Office>> {
+                let row: Option<OfficeRow> =
+                    sqlx::query_as("SELECT office_id, name, municipality_code, created_at FROM offices WHERE office_id = $1")
+                        .bind(id.to_string())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(Office::try_from).transpose()
+            }
+
+            async fn offices(&self) -> StoreResult<Vec<Office>> {
+                let rows: Vec<OfficeRow> =
+                    sqlx::query_as("SELECT office_id, name, municipality_code, created_at FROM offices ORDER BY office_id")
+                        .fetch_all(&self.pool)
+                        .await?;
+                collect(rows)
+            }
+
+            async fn create_invite(&self, office: &OfficeId, code_hash: &str, now: i64, expires_at: i64) -> StoreResult<()> {
+                let (_guard, mut tx) = self.begin_write().await?;
+                let id = office.to_string();
+                let exists: Option<(String,)> = sqlx::query_as("SELECT office_id FROM offices WHERE office_id = $1")
+                    .bind(&id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if exists.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("INSERT INTO invites (code_hash, office_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                    .bind(code_hash)
+                    .bind(&id)
+                    .bind(now)
+                    .bind(expires_at)
+                    .execute(&mut *tx)
+                    .await?;
+                // The first 8 hex digits identify the invite in the log without revealing the code.
+                let event = AuditEvent::new(AuditKind::InviteIssued)
+                    .office(&id)
+                    .detail(serde_json::json!({ "invite": &code_hash[..8.min(code_hash.len())], "expires_at": expires_at }));
+                Self::append_audit(&mut tx, &event, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn register_device(&self, code_hash: &str, device: &NewDevice, now: i64) -> StoreResult<(Device, Office)> {
+                let (_guard, mut tx) = self.begin_write().await?;
+                let invite: Option<(String,)> = sqlx::query_as(
+                    "UPDATE invites SET used_at = $1, used_by = $2 \
+                     WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1 RETURNING office_id",
+                )
+                .bind(now)
+                .bind(&device.device_id)
+                .bind(code_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((office_id,)) = invite else {
+                    return Err(StoreError::InviteInvalid);
+                };
+                sqlx::query(
+                    "INSERT INTO devices (device_id, office_id, name, public_keys, key_id, fingerprint, token_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&device.device_id)
+                .bind(&office_id)
+                .bind(&device.name)
+                .bind(&device.public_keys_json)
+                .bind(&device.key_id)
+                .bind(&device.fingerprint)
+                .bind(&device.token_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let invite_ref = &code_hash[..8.min(code_hash.len())];
+                Self::append_audit(
+                    &mut tx,
+                    &AuditEvent::new(AuditKind::InviteUsed)
+                        .office(&office_id)
+                        .device(&device.device_id)
+                        .detail(serde_json::json!({ "invite": invite_ref })),
+                    now,
+                )
+                .await?;
+                Self::append_audit(
+                    &mut tx,
+                    &AuditEvent::new(AuditKind::DeviceRegistered).office(&office_id).device(&device.device_id).detail(
+                        serde_json::json!({ "name": device.name, "key_id": device.key_id, "fingerprint": device.fingerprint }),
+                    ),
+                    now,
+                )
+                .await?;
+                let fingerprints = Self::office_fingerprints(&mut tx, &office_id).await?;
+                Self::append_audit(
+                    &mut tx,
+                    &AuditEvent::new(AuditKind::KeyChanged)
+                        .office(&office_id)
+                        .device(&device.device_id)
+                        .detail(serde_json::json!({ "active_fingerprints": fingerprints })),
+                    now,
+                )
+                .await?;
+                let office: OfficeRow =
+                    sqlx::query_as("SELECT office_id, name, municipality_code, created_at FROM offices WHERE office_id = $1")
+                        .bind(&office_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let row: DeviceRow = sqlx::query_as(concat!("SELECT ", device_columns!(), " FROM devices WHERE device_id = $1"))
+                    .bind(&device.device_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok((Device::try_from(row)?, Office::try_from(office)?))
+            }
+
+            async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
+                let row: Option<DeviceRow> =
+                    sqlx::query_as(concat!("SELECT ", device_columns!(), " FROM devices WHERE token_hash = $1"))
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(Device::try_from).transpose()
+            }
+
+            async fn device(&self, device_id: &str) -> StoreResult<Option<Device>> {
+                let row: Option<DeviceRow> =
+                    sqlx::query_as(concat!("SELECT ", device_columns!(), " FROM devices WHERE device_id = $1"))
+                        .bind(device_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(Device::try_from).transpose()
+            }
+
+            async fn devices(&self, office: Option<&OfficeId>) -> StoreResult<Vec<Device>> {
+                let rows: Vec<DeviceRow> = match office {
+                    Some(o) => {
+                        sqlx::query_as(concat!(
+                            "SELECT ",
+                            device_columns!(),
+                            " FROM devices WHERE office_id = $1 ORDER BY created_at, device_id"
+                        ))
+                        .bind(o.to_string())
+                        .fetch_all(&self.pool)
+                        .await?
+                    }
+                    None => {
+                        sqlx::query_as(concat!("SELECT ", device_columns!(), " FROM devices ORDER BY office_id, created_at, device_id"))
+                            .fetch_all(&self.pool)
+                            .await?
+                    }
+                };
+                collect(rows)
+            }
+
+            async fn revoke_device(&self, office: &OfficeId, device_id: &str, by_device: Option<&str>, now: i64) -> StoreResult<Device> {
+                let (_guard, mut tx) = self.begin_write().await?;
+                let office_s = office.to_string();
+                let updated = sqlx::query(
+                    "UPDATE devices SET revoked_at = $1 WHERE device_id = $2 AND office_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(device_id)
+                .bind(&office_s)
+                .execute(&mut *tx)
+                .await?;
+                let row: Option<DeviceRow> =
+                    sqlx::query_as(concat!("SELECT ", device_columns!(), " FROM devices WHERE device_id = $1 AND office_id = $2"))
+                        .bind(device_id)
+                        .bind(&office_s)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some(row) = row else {
+                    return Err(StoreError::NotFound);
+                };
+                if updated.rows_affected() == 1 {
+                    Self::append_audit(
+                        &mut tx,
+                        &AuditEvent::new(AuditKind::DeviceRevoked)
+                            .office(&office_s)
+                            .device(device_id)
+                            .detail(serde_json::json!({ "by_device": by_device, "fingerprint": row.fingerprint })),
+                        now,
+                    )
+                    .await?;
+                    let fingerprints = Self::office_fingerprints(&mut tx, &office_s).await?;
+                    Self::append_audit(
+                        &mut tx,
+                        &AuditEvent::new(AuditKind::KeyChanged)
+                            .office(&office_s)
+                            .device(device_id)
+                            .detail(serde_json::json!({ "active_fingerprints": fingerprints })),
+                        now,
+                    )
+                    .await?;
+                }
+                tx.commit().await?;
+                Device::try_from(row)
+            }
+
+            async fn send_envelope(&self, e: NewEnvelope, now: i64) -> StoreResult<SendOutcome> {
+                let (_guard, mut tx) = self.begin_write().await?;
+                let sender = e.sender.to_string();
+                let recipient = e.recipient.to_string();
+                let existing: Option<EnvelopeRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    envelope_columns!(),
+                    " FROM envelopes WHERE sender = $1 AND recipient = $2 AND unit_id = $3"
+                ))
+                .bind(&sender)
+                .bind(&recipient)
+                .bind(&e.unit_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(row) = existing {
+                    let record = EnvelopeRecord::try_from(row)?;
+                    // Nothing is written either way: the transaction is dropped (rolled back).
+                    return Ok(if record.ciphertext_sha256 == e.ciphertext_sha256 && record.size == e.size {
+                        SendOutcome::Existing(record)
+                    } else {
+                        SendOutcome::Conflict(record)
+                    });
+                }
+                let size = i64::try_from(e.size).map_err(|_| StoreError::Corrupt("envelope size exceeds i64".into()))?;
+                let kinds = serde_json::to_string(&e.kinds).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+                sqlx::query(
+                    "INSERT INTO envelopes (envelope_id, sender, recipient, unit_id, kinds, service_month, size, \
+                     ciphertext_sha256, routing, sent_by, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(&e.envelope_id)
+                .bind(&sender)
+                .bind(&recipient)
+                .bind(&e.unit_id)
+                .bind(&kinds)
+                .bind(&e.service_month)
+                .bind(size)
+                .bind(&e.ciphertext_sha256)
+                .bind(&e.routing_json)
+                .bind(&e.sent_by)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("INSERT INTO envelope_blobs (envelope_id, ciphertext) VALUES ($1, $2)")
+                    .bind(&e.envelope_id)
+                    .bind(&e.ciphertext)
+                    .execute(&mut *tx)
+                    .await?;
+                let event = AuditEvent::new(AuditKind::EnvelopeSent)
+                    .office(&sender)
+                    .device(&e.sent_by)
+                    .envelope(&e.envelope_id)
+                    .detail(serde_json::json!({
+                        "recipient": recipient,
+                        "unit_id": e.unit_id,
+                        "kinds": e.kinds,
+                        "service_month": e.service_month,
+                        "size": e.size,
+                        "ciphertext_sha256": e.ciphertext_sha256,
+                    }));
+                Self::append_audit(&mut tx, &event, now).await?;
+                let record = Self::envelope_in(&mut tx, &e.envelope_id).await?.ok_or(StoreError::NotFound)?;
+                tx.commit().await?;
+                Ok(SendOutcome::Created(record))
+            }
+
+            async fn envelope(&self, envelope_id: &str) -> StoreResult<Option<EnvelopeRecord>> {
+                let row: Option<EnvelopeRow> =
+                    sqlx::query_as(concat!("SELECT ", envelope_columns!(), " FROM envelopes WHERE envelope_id = $1"))
+                        .bind(envelope_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(EnvelopeRecord::try_from).transpose()
+            }
+
+            async fn inbox(&self, recipient: &OfficeId, after: i64, limit: i64) -> StoreResult<Vec<EnvelopeRecord>> {
+                let rows: Vec<EnvelopeRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    envelope_columns!(),
+                    " FROM envelopes WHERE recipient = $1 AND seq > $2 AND imported_at IS NULL AND rejected_at IS NULL \
+                     AND ciphertext_deleted_at IS NULL ORDER BY seq LIMIT $3"
+                ))
+                .bind(recipient.to_string())
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                collect(rows)
+            }
+
+            async fn outbox(&self, sender: &OfficeId, after: i64, limit: i64) -> StoreResult<Vec<EnvelopeRecord>> {
+                let rows: Vec<EnvelopeRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    envelope_columns!(),
+                    " FROM envelopes WHERE sender = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+                ))
+                .bind(sender.to_string())
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                collect(rows)
+            }
+
+            async fn download(&self, envelope_id: &str, by_device: &str, by_office: &OfficeId, now: i64) -> StoreResult<Option<Vec<u8>>> {
+                let (_guard, mut tx) = self.begin_write().await?;
+                let blob: Option<(Vec<u8>,)> = sqlx::query_as("SELECT ciphertext FROM envelope_blobs WHERE envelope_id = $1")
+                    .bind(envelope_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some((bytes,)) = blob else {
+                    return Ok(None);
+                };
+                let event = AuditEvent::new(AuditKind::EnvelopeDownloaded)
+                    .office(by_office)
+                    .device(by_device)
+                    .envelope(envelope_id)
+                    .detail(serde_json::json!({ "size": bytes.len() }));
+                Self::append_audit(&mut tx, &event, now).await?;
+                tx.commit().await?;
+                Ok(Some(bytes))
+            }
+
+            async fn post_receipt(&self, r: NewReceipt, now: i64) -> StoreResult<ReceiptOutcome> {
+                let (_guard, mut tx) = self.begin_write().await?;
+                let envelope = Self::envelope_in(&mut tx, &r.envelope_id).await?.ok_or(StoreError::NotFound)?;
+                let same: Option<(i64,)> = sqlx::query_as("SELECT seq FROM receipts WHERE envelope_id = $1 AND receipt = $2")
+                    .bind(&r.envelope_id)
+                    .bind(&r.receipt_json)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if same.is_some() {
+                    return Ok(ReceiptOutcome::Duplicate(envelope));
+                }
+                let current_final = if envelope.imported_at.is_some() {
+                    Some(ReceiptKind::Imported)
+                } else if envelope.rejected_at.is_some() {
+                    Some(ReceiptKind::Rejected)
+                } else {
+                    None
+                };
+                match (current_final, r.kind) {
+                    (Some(have), want) if want.is_final() && have != want => return Ok(ReceiptOutcome::Conflict(envelope)),
+                    (Some(have), want) if have == want => return Ok(ReceiptOutcome::Duplicate(envelope)),
+                    _ => {}
+                }
+                let (imported, rejected) = match r.kind {
+                    ReceiptKind::Received => (None, None),
+                    ReceiptKind::Imported => (Some(now), None),
+                    ReceiptKind::Rejected => (None, Some(now)),
+                };
+                sqlx::query(
+                    "UPDATE envelopes SET received_at = COALESCE(received_at, $1), \
+                     imported_at = COALESCE(imported_at, $2), rejected_at = COALESCE(rejected_at, $3), \
+                     rejection_reason = COALESCE(rejection_reason, $4) WHERE envelope_id = $5",
+                )
+                .bind(now)
+                .bind(imported)
+                .bind(rejected)
+                .bind(if r.kind == ReceiptKind::Rejected { r.reason.clone() } else { None })
+                .bind(&r.envelope_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO receipts (envelope_id, status, reason, posted_by, signed_by, receipt, posted_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&r.envelope_id)
+                .bind(r.kind.as_str())
+                .bind(&r.reason)
+                .bind(&r.posted_by)
+                .bind(&r.signed_by)
+                .bind(&r.receipt_json)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let event = AuditEvent::new(AuditKind::ReceiptPosted)
+                    .office(envelope.recipient)
+                    .device(&r.posted_by)
+                    .envelope(&r.envelope_id)
+                    .detail(serde_json::json!({ "status": r.kind.as_str(), "reason": r.reason, "signed_by": r.signed_by }));
+                Self::append_audit(&mut tx, &event, now).await?;
+                let updated = Self::envelope_in(&mut tx, &r.envelope_id).await?.ok_or(StoreError::NotFound)?;
+                tx.commit().await?;
+                Ok(ReceiptOutcome::Recorded(updated))
+            }
+
+            async fn receipts(&self, envelope_id: &str) -> StoreResult<Vec<ReceiptRecord>> {
+                let rows: Vec<ReceiptRow> = sqlx::query_as(
+                    "SELECT seq, envelope_id, status, reason, posted_by, signed_by, receipt, posted_at \
+                     FROM receipts WHERE envelope_id = $1 ORDER BY seq",
+                )
+                .bind(envelope_id)
+                .fetch_all(&self.pool)
+                .await?;
+                collect(rows)
+            }
+
+            async fn run_retention(&self, policy: RetentionPolicy, now: i64) -> StoreResult<RetentionReport> {
+                let mut report = RetentionReport::default();
+                let final_cutoff = now.saturating_sub(policy.after_final_secs);
+                let unack_cutoff = now.saturating_sub(policy.unacknowledged_secs);
+                // Batches keep each transaction (and the write lock) short.
+                loop {
+                    let (_guard, mut tx) = self.begin_write().await?;
+                    let ids: Vec<(String,)> = sqlx::query_as(
+                        "SELECT envelope_id FROM envelopes WHERE ciphertext_deleted_at IS NULL AND \
+                         ((imported_at IS NOT NULL AND imported_at <= $1) OR (rejected_at IS NOT NULL AND rejected_at <= $1)) \
+                         ORDER BY seq LIMIT $2",
+                    )
+                    .bind(final_cutoff)
+                    .bind(RETENTION_BATCH)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    if ids.is_empty() {
+                        break;
+                    }
+                    for (id,) in &ids {
+                        Self::delete_ciphertext(&mut tx, id, false, "retention_after_final_receipt", now).await?;
+                    }
+                    tx.commit().await?;
+                    report.deleted_after_final += ids.len() as u64;
+                }
+                loop {
+                    let (_guard, mut tx) = self.begin_write().await?;
+                    let ids: Vec<(String,)> = sqlx::query_as(
+                        "SELECT envelope_id FROM envelopes WHERE ciphertext_deleted_at IS NULL AND imported_at IS NULL \
+                         AND rejected_at IS NULL AND sent_at <= $1 ORDER BY seq LIMIT $2",
+                    )
+                    .bind(unack_cutoff)
+                    .bind(RETENTION_BATCH)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    if ids.is_empty() {
+                        break;
+                    }
+                    for (id,) in &ids {
+                        Self::delete_ciphertext(&mut tx, id, true, "retention_unacknowledged", now).await?;
+                    }
+                    tx.commit().await?;
+                    report.deleted_unacknowledged += ids.len() as u64;
+                }
+                Ok(report)
+            }
+
+            async fn audit(&self, event: AuditEvent, now: i64) -> StoreResult<()> {
+                let (_guard, mut tx) = self.begin_write().await?;
+                Self::append_audit(&mut tx, &event, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn audit_rows(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT seq, at, event, office_id, device_id, envelope_id, detail, prev_hash, hash \
+                     FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+        }
+    };
+}
+
+impl_store!(SqliteStore, Sqlite, "sqlite");
+impl_store!(PgStore, Postgres, "postgres");

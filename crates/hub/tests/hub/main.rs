@@ -1,0 +1,1 @@
+//! Hub integration tests (filled in below).

@@ -34,11 +34,19 @@ pub fn decode(bytes: &[u8]) -> Result<(String, SourceEncoding), MalformedByte> {
             return Ok((s.to_string(), SourceEncoding::Utf8Bom));
         }
     }
-    // A CP932 Japanese text is practically never valid UTF-8, so a valid UTF-8 text with
-    // non-ASCII bytes was written as UTF-8.
+    // Japanese in UTF-8 is made of 3-byte sequences (U+0800 and up); a CP932 text is practically
+    // never valid UTF-8 with such a sequence. Half-width kana pairs, though, can form valid 2-byte
+    // UTF-8 (ﾊｱ = CA B1 = U+02B1), so a text whose only non-ASCII is 2-byte UTF-8 is CP932 when it
+    // decodes as CP932.
     if !bytes.is_ascii() {
         if let Ok(s) = std::str::from_utf8(bytes) {
-            return Ok((s.to_string(), SourceEncoding::Utf8));
+            if s.chars().any(|c| u32::from(c) >= 0x800) {
+                return Ok((s.to_string(), SourceEncoding::Utf8));
+            }
+            return match decode_cp932(bytes) {
+                Ok(t) => Ok((t, SourceEncoding::Cp932)),
+                Err(_) => Ok((s.to_string(), SourceEncoding::Utf8)),
+            };
         }
     }
     decode_cp932(bytes).map(|s| (s, SourceEncoding::Cp932))
@@ -161,7 +169,10 @@ mod tests {
             let b = encode_cp932(s).unwrap_or_else(|c| panic!("{s}: {c}"));
             assert_eq!(decode_cp932(&b).unwrap(), s);
         }
+        // 髙 has an NEC-selected (0xEEE0) and an IBM (0xFBFC) code; both read, the IBM one is
+        // written, as Windows does.
         assert_eq!(encode_cp932("髙").unwrap(), vec![0xFB, 0xFC]);
+        assert_eq!(decode_cp932(&[0xEE, 0xE0]).unwrap(), "髙");
     }
 
     #[test]
@@ -206,6 +217,13 @@ mod tests {
             SourceEncoding::Utf8Bom
         );
         assert_eq!(decode(b"abc").unwrap().1, SourceEncoding::Cp932);
+        let kana = encode_cp932("ﾊｱ,ﾀｶﾊｼ").unwrap();
+        assert_eq!(
+            decode(&kana).unwrap(),
+            ("ﾊｱ,ﾀｶﾊｼ".to_string(), SourceEncoding::Cp932)
+        );
+        assert_eq!(decode("à".as_bytes()).unwrap().1, SourceEncoding::Utf8);
+        assert_eq!(decode("é".as_bytes()).unwrap().1, SourceEncoding::Cp932); // ﾃｩ
         let sjis = encode_cp932("山田太郎").unwrap();
         assert_eq!(
             decode(&sjis).unwrap(),

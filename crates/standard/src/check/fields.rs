@@ -38,11 +38,13 @@ pub fn check_field(spec: &FieldSpec, value: &str, out: &mut Vec<Problem>) {
         if value.len() > usize::from(max) {
             let actual = value.chars().count();
             if actual > usize::from(max) {
-                out.push(if spec.len_certain {
-                    Problem::TooLong { max, actual }
-                } else {
-                    Problem::TooLongUncertain { max, actual }
-                });
+                if spec.len_certain {
+                    // A value too long for a fixed-format field is also malformed; one finding
+                    // says enough.
+                    out.push(Problem::TooLong { max, actual });
+                    return;
+                }
+                out.push(Problem::TooLongUncertain { max, actual });
             }
         }
     }
@@ -206,7 +208,8 @@ mod tests {
         ng(Format::Time, 4, "9999", "E-FLD-003");
         ok(Format::PostalCode, 8, "100-0001");
         ng(Format::PostalCode, 8, "1000001", "E-FLD-003");
-        ng(Format::PostalCode, 8, "１００-０００１", "E-FLD-002");
+        ng(Format::PostalCode, 8, "１００-０００１", "E-FLD-003");
+        ng(Format::PostalCode, 8, "100-00001", "E-FLD-002");
         ok(Format::Integer, 6, "-600");
         ng(Format::Integer, 6, "1,000", "E-FLD-003");
         ok(Format::Decimal2, 6, "11.40");

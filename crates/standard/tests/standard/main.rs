@@ -1,0 +1,5 @@
+//! The standard crate's one integration-test binary: fixtures written from the spec, round trips,
+//! and property tests.
+
+mod fixtures;
+mod round_trip;

@@ -640,6 +640,29 @@ pub(crate) mod tests {
         assert_eq!(hex::encode(h.finalize()), k.public().fingerprint().full());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn key_file_readers_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+            // Arbitrary bytes never reach scrypt (no valid age header), so this stays fast.
+            let _ = DeviceSecretKeys::from_protected_bytes(&bytes, &pass("p"));
+            let _ = DeviceSecretKeys::parse_key_file_plaintext(&bytes);
+            let mut framed = b"tsunagu-device-key-v1\ncreated_at ".to_vec();
+            framed.extend_from_slice(&bytes);
+            let _ = DeviceSecretKeys::parse_key_file_plaintext(&framed);
+        }
+
+        #[test]
+        fn public_keys_parser_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let _ = serde_json::from_slice::<DevicePublicKeys>(&bytes);
+        }
+
+        #[test]
+        fn public_keys_fields_never_panic(r in ".{0,80}", v in "[0-9a-f]{64}|.{0,70}") {
+            let t = time::macros::datetime!(2025-04-01 09:00:00 +09:00);
+            let _ = DevicePublicKeys::from_parts(&r, &v, t);
+        }
+    }
+
     #[test]
     fn timestamps_outside_rfc3339_are_refused() {
         // RFC 3339 has no room for an offset with seconds.

@@ -1,1 +1,7 @@
-//! Hub integration tests (filled in below).
+//! The hub's one integration-test binary (one binary links once; see stack.md).
+//! Real servers on port 0, real SQLite files, and PostgreSQL when reachable.
+#![allow(clippy::unwrap_used)] // tests may panic
+
+mod api;
+mod helpers;
+mod store;

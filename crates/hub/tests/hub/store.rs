@@ -1,0 +1,432 @@
+//! One behaviour suite for the `Store` trait, run against SQLite always and PostgreSQL when
+//! reachable.
+
+use std::sync::Arc;
+
+use tsunagu_hub::store::{
+    self, AuditEvent, AuditKind, NewDevice, NewEnvelope, NewReceipt, Office, ReceiptKind,
+    ReceiptOutcome, RetentionPolicy, SendOutcome, Store, StoreError,
+};
+use tsunagu_protocol::EnvelopeStatus;
+
+use crate::helpers::{TestDb, office};
+
+const T0: i64 = 1_790_000_000;
+const DAY: i64 = 86_400;
+
+fn new_device(id: &str) -> NewDevice {
+    NewDevice {
+        device_id: id.into(),
+        name: format!("PC {id}"),
+        public_keys_json: "{}".into(),
+        key_id: format!("key-{id}"),
+        fingerprint: format!("FP-{id}"),
+        token_hash: format!("token-{id}"),
+    }
+}
+
+fn envelope(id: &str, unit: &str, hash: &str) -> NewEnvelope {
+    NewEnvelope {
+        envelope_id: id.into(),
+        sender: office("0300000100_43"),
+        recipient: office("0300000200_11"),
+        unit_id: unit.into(),
+        kinds: vec!["UPPLAN".into()],
+        service_month: Some("202612".into()),
+        size: 3,
+        ciphertext_sha256: hash.into(),
+        routing_json: "{}".into(),
+        sent_by: "dev-a".into(),
+        ciphertext: b"abc".to_vec(),
+    }
+}
+
+fn receipt(envelope_id: &str, kind: ReceiptKind, json: &str) -> NewReceipt {
+    NewReceipt {
+        envelope_id: envelope_id.into(),
+        kind,
+        reason: (kind == ReceiptKind::Rejected).then(|| "第6表 3行目 サービス内容".to_string()),
+        posted_by: "dev-b".into(),
+        signed_by: "dev-b".into(),
+        receipt_json: json.into(),
+    }
+}
+
+async fn behaviour(store: Arc<dyn Store>, db: &TestDb) {
+    store.ping().await.unwrap();
+    let a = office("0300000100_43");
+    let b = office("0300000200_11");
+    for (id, name) in [(a, "居宅A"), (b, "訪問介護B")] {
+        store
+            .create_office(&Office {
+                office_id: id,
+                name: name.into(),
+                municipality_code: "312029".into(),
+                created_at: T0,
+            })
+            .await
+            .unwrap();
+    }
+    let dup = Office {
+        office_id: a,
+        name: "x".into(),
+        municipality_code: "312029".into(),
+        created_at: T0,
+    };
+    assert!(matches!(
+        store.create_office(&dup).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(store.offices().await.unwrap().len(), 2);
+
+    // Invites: unknown office, single use, expiry.
+    assert!(matches!(
+        store
+            .create_invite(&office("0300000999_43"), "h0", T0, T0 + DAY)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .create_invite(&a, "inv-a", T0, T0 + DAY)
+        .await
+        .unwrap();
+    store
+        .create_invite(&b, "inv-b", T0, T0 + DAY)
+        .await
+        .unwrap();
+    store
+        .create_invite(&b, "inv-old", T0, T0 + 10)
+        .await
+        .unwrap();
+    let (dev_a, off_a) = store
+        .register_device("inv-a", &new_device("dev-a"), T0 + 1)
+        .await
+        .unwrap();
+    assert_eq!(off_a.office_id, a);
+    assert_eq!(dev_a.office_id, a);
+    assert!(matches!(
+        store
+            .register_device("inv-a", &new_device("dev-x"), T0 + 2)
+            .await,
+        Err(StoreError::InviteInvalid)
+    ));
+    assert!(matches!(
+        store
+            .register_device("inv-old", &new_device("dev-y"), T0 + 20)
+            .await,
+        Err(StoreError::InviteInvalid)
+    ));
+    assert!(matches!(
+        store
+            .register_device("nope", &new_device("dev-z"), T0 + 2)
+            .await,
+        Err(StoreError::InviteInvalid)
+    ));
+    store
+        .register_device("inv-b", &new_device("dev-b"), T0 + 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .device_by_token("token-dev-a")
+            .await
+            .unwrap()
+            .unwrap()
+            .device_id,
+        "dev-a"
+    );
+    assert!(
+        store
+            .device_by_token("token-dev-x")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.devices(Some(&b)).await.unwrap().len(), 1);
+    assert_eq!(store.devices(None).await.unwrap().len(), 2);
+
+    // Revocation is scoped to the office.
+    assert!(matches!(
+        store.revoke_device(&a, "dev-b", None, T0 + 3).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Sending: created, idempotent, conflict.
+    let SendOutcome::Created(e1) = store
+        .send_envelope(envelope("env-1", "20261125103000", "h1"), T0 + 10)
+        .await
+        .unwrap()
+    else {
+        panic!("first send must create")
+    };
+    assert_eq!(e1.status(), EnvelopeStatus::Sent);
+    assert_eq!(e1.kinds, vec!["UPPLAN".to_string()]);
+    match store
+        .send_envelope(envelope("env-1b", "20261125103000", "h1"), T0 + 11)
+        .await
+        .unwrap()
+    {
+        SendOutcome::Existing(e) => assert_eq!(e.envelope_id, "env-1"),
+        other => panic!("resend must be idempotent: {other:?}"),
+    }
+    assert!(
+        store.envelope("env-1b").await.unwrap().is_none(),
+        "a resend stores nothing"
+    );
+    assert!(matches!(
+        store
+            .send_envelope(envelope("env-1c", "20261125103000", "other"), T0 + 12)
+            .await
+            .unwrap(),
+        SendOutcome::Conflict(_)
+    ));
+    store
+        .send_envelope(envelope("env-2", "20261125103001", "h2"), T0 + 13)
+        .await
+        .unwrap();
+    store
+        .send_envelope(envelope("env-3", "20261125103002", "h3"), T0 + 14)
+        .await
+        .unwrap();
+
+    // Inbox and outbox paging.
+    let page1 = store.inbox(&b, 0, 2).await.unwrap();
+    assert_eq!(
+        page1
+            .iter()
+            .map(|e| e.envelope_id.as_str())
+            .collect::<Vec<_>>(),
+        ["env-1", "env-2"]
+    );
+    let page2 = store.inbox(&b, page1[1].seq, 2).await.unwrap();
+    assert_eq!(page2.len(), 1);
+    assert!(store.inbox(&a, 0, 10).await.unwrap().is_empty());
+    assert_eq!(store.outbox(&a, 0, 10).await.unwrap().len(), 3);
+    assert!(store.outbox(&b, 0, 10).await.unwrap().is_empty());
+
+    assert_eq!(
+        store
+            .download("env-1", "dev-b", &b, T0 + 20)
+            .await
+            .unwrap()
+            .unwrap(),
+        b"abc"
+    );
+
+    // Receipts: received → imported; a different final is a conflict; the same final is a duplicate.
+    let ReceiptOutcome::Recorded(e) = store
+        .post_receipt(receipt("env-1", ReceiptKind::Received, "r1"), T0 + 21)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(e.status(), EnvelopeStatus::Received);
+    assert!(matches!(
+        store
+            .post_receipt(receipt("env-1", ReceiptKind::Received, "r1"), T0 + 22)
+            .await
+            .unwrap(),
+        ReceiptOutcome::Duplicate(_)
+    ));
+    let ReceiptOutcome::Recorded(e) = store
+        .post_receipt(receipt("env-1", ReceiptKind::Imported, "r2"), T0 + 23)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(e.status(), EnvelopeStatus::Imported);
+    assert!(matches!(
+        store
+            .post_receipt(receipt("env-1", ReceiptKind::Rejected, "r3"), T0 + 24)
+            .await
+            .unwrap(),
+        ReceiptOutcome::Conflict(_)
+    ));
+    assert!(matches!(
+        store
+            .post_receipt(receipt("env-1", ReceiptKind::Imported, "r2-again"), T0 + 25)
+            .await
+            .unwrap(),
+        ReceiptOutcome::Duplicate(_)
+    ));
+    let ReceiptOutcome::Recorded(e) = store
+        .post_receipt(receipt("env-2", ReceiptKind::Rejected, "r4"), T0 + 26)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(e.status(), EnvelopeStatus::Rejected);
+    assert!(e.rejection_reason.is_some());
+    assert_eq!(store.receipts("env-1").await.unwrap().len(), 2);
+    assert!(matches!(
+        store
+            .post_receipt(receipt("env-404", ReceiptKind::Received, "x"), T0)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    // Final receipts leave the inbox.
+    assert_eq!(store.inbox(&b, 0, 10).await.unwrap().len(), 1);
+
+    // Retention: nothing before the periods, then final ones, then never-acknowledged ones.
+    let policy = RetentionPolicy {
+        after_final_secs: 30 * DAY,
+        unacknowledged_secs: 180 * DAY,
+    };
+    let r = store.run_retention(policy, T0 + 29 * DAY).await.unwrap();
+    assert_eq!((r.deleted_after_final, r.deleted_unacknowledged), (0, 0));
+    let r = store.run_retention(policy, T0 + 31 * DAY).await.unwrap();
+    assert_eq!((r.deleted_after_final, r.deleted_unacknowledged), (2, 0));
+    assert!(
+        store
+            .download("env-1", "dev-b", &b, T0 + 31 * DAY)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let e1 = store.envelope("env-1").await.unwrap().unwrap();
+    assert_eq!(
+        e1.status(),
+        EnvelopeStatus::Imported,
+        "metadata and status are kept"
+    );
+    assert!(e1.ciphertext_deleted_at.is_some());
+    assert_eq!(
+        store.receipts("env-1").await.unwrap().len(),
+        2,
+        "receipts are kept"
+    );
+    let r = store.run_retention(policy, T0 + 181 * DAY).await.unwrap();
+    assert_eq!((r.deleted_after_final, r.deleted_unacknowledged), (0, 1));
+    assert_eq!(
+        store.envelope("env-3").await.unwrap().unwrap().status(),
+        EnvelopeStatus::Expired
+    );
+
+    // Revocation.
+    let revoked = store
+        .revoke_device(&b, "dev-b", Some("dev-b"), T0 + 200 * DAY)
+        .await
+        .unwrap();
+    assert!(revoked.revoked_at.is_some());
+    store
+        .audit(
+            AuditEvent::new(AuditKind::KeyChanged).office(b),
+            T0 + 200 * DAY,
+        )
+        .await
+        .unwrap();
+
+    // The audit chain: intact, then broken where a row was altered behind the hub's back.
+    let v = store.verify_audit().await.unwrap();
+    assert!(v.is_intact(), "{v:?}");
+    let rows = store.audit_rows(0, 10_000).await.unwrap();
+    assert_eq!(v.rows as usize, rows.len());
+    let kinds: Vec<&str> = rows.iter().map(|r| r.event.as_str()).collect();
+    for k in [
+        "office_created",
+        "invite_issued",
+        "invite_used",
+        "device_registered",
+        "key_changed",
+        "envelope_sent",
+        "envelope_downloaded",
+        "receipt_posted",
+        "ciphertext_deleted",
+        "device_revoked",
+    ] {
+        assert!(kinds.contains(&k), "audit log lacks {k}");
+    }
+    let victim = rows
+        .iter()
+        .find(|r| r.event == "envelope_sent")
+        .unwrap()
+        .seq;
+    let changed = db
+        .execute_raw(&format!(
+            "UPDATE audit_log SET detail = '{{\"size\":1}}' WHERE seq = {victim}"
+        ))
+        .await;
+    assert_eq!(changed, 1);
+    let v = store.verify_audit().await.unwrap();
+    assert_eq!(v.first_broken.map(|b| b.seq), Some(victim));
+}
+
+#[tokio::test]
+async fn sqlite_store_behaviour() {
+    let db = TestDb::sqlite();
+    let s = store::open(db.url(), 4).await.unwrap();
+    assert_eq!(s.backend(), "sqlite");
+    behaviour(s, &db).await;
+    // Reopening migrates nothing new and keeps the data.
+    let s = store::open(db.url(), 2).await.unwrap();
+    assert_eq!(s.offices().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn postgres_store_behaviour() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let s = store::open(db.url(), 4).await.unwrap();
+    assert_eq!(s.backend(), "postgres");
+    behaviour(s.clone(), &db).await;
+    drop(s);
+    db.cleanup().await;
+}
+
+/// Concurrent sends of distinct units all land once and keep the chain intact.
+async fn concurrent(store: Arc<dyn Store>) {
+    let a = office("0300000100_43");
+    let b = office("0300000200_11");
+    for id in [a, b] {
+        store
+            .create_office(&Office {
+                office_id: id,
+                name: "x".into(),
+                municipality_code: "312029".into(),
+                created_at: T0,
+            })
+            .await
+            .unwrap();
+    }
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            // Every unit twice: idempotency under concurrency.
+            let unit = format!("2026112510{:04}", i / 2);
+            s.send_envelope(envelope(&format!("env-{i}"), &unit, "h"), T0)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        if matches!(t.await.unwrap(), SendOutcome::Created(_)) {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 20);
+    assert_eq!(store.outbox(&a, 0, 500).await.unwrap().len(), 20);
+    assert!(store.verify_audit().await.unwrap().is_intact());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_concurrent_sends() {
+    let db = TestDb::sqlite();
+    concurrent(store::open(db.url(), 4).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_concurrent_sends() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let s = store::open(db.url(), 4).await.unwrap();
+    concurrent(s.clone()).await;
+    drop(s);
+    db.cleanup().await;
+}

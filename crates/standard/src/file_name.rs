@@ -202,6 +202,9 @@ impl StandardFileName {
         };
         let mut legacy_service_code = false;
         let mut service_kind = |s: &str| {
+            if !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(FileNameError::ServiceKind(s.to_string()));
+            }
             let two = match s.len() {
                 2 => s,
                 3 => {
@@ -210,9 +213,6 @@ impl StandardFileName {
                 }
                 _ => return Err(FileNameError::ServiceKind(s.to_string())),
             };
-            if !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(FileNameError::ServiceKind(s.to_string()));
-            }
             ServiceKind::parse(two).map_err(|_| FileNameError::ServiceKind(s.to_string()))
         };
         let (sender, sender_kind, recipient, recipient_kind, serial) = match body.as_slice() {

@@ -104,7 +104,9 @@ fn check_format(format: Format, v: &str) -> Option<Problem> {
             )
         })?,
         Format::PostalCode => {
-            let ok = v.len() == 8 && digits(&v[..3], 3) && &v[3..4] == "-" && digits(&v[4..], 4);
+            let ok = v
+                .split_once('-')
+                .is_some_and(|(a, b)| digits(a, 3) && digits(b, 4));
             (!ok).then(|| bad("郵便番号（XXX-XXXX、半角）", "a postal code XXX-XXXX"))?
         }
         Format::Phone => (!v
@@ -210,6 +212,8 @@ mod tests {
         ng(Format::PostalCode, 8, "1000001", "E-FLD-003");
         ng(Format::PostalCode, 8, "１００-０００１", "E-FLD-003");
         ng(Format::PostalCode, 8, "100-00001", "E-FLD-002");
+        ng(Format::PostalCode, 8, "ab-あcd", "E-FLD-003");
+        ng(Format::ServiceCode, 6, "つなぐ", "E-FLD-003");
         ok(Format::Integer, 6, "-600");
         ng(Format::Integer, 6, "1,000", "E-FLD-003");
         ok(Format::Decimal2, 6, "11.40");

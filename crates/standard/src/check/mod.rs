@@ -64,8 +64,7 @@ fn is_annex_summary(file: &CsvFile, r: &crate::record::Record) -> bool {
     if file.kind() != FileKind::ServiceAnnex {
         return false;
     }
-    let code = file.get(r, "service_code");
-    code == "999999" || (code.len() == 6 && ["AAAA", "EEEE", "ZZZZ"].contains(&&code[2..]))
+    rules::is_summary_code(file.get(r, "service_code"))
 }
 
 /// Keeps the first [`MAX_REPEATS_PER_CODE`] findings of each code and summarises the rest.

@@ -207,11 +207,22 @@ enum AnnexLine {
     Service(String),
 }
 
+/// The サービス種類 of a 第7表 種類別小計 code (`<種類>AAAA`, `EEEE`, `ZZZZ`).
+fn subtotal_kind(code: &str) -> Option<&str> {
+    let (kind, rest) = (code.get(..2)?, code.get(2..)?);
+    (code.len() == 6 && ["AAAA", "EEEE", "ZZZZ"].contains(&rest)).then_some(kind)
+}
+
+/// True for 第7表 lines that sum others: 種類別小計 and 全合計 (`999999`).
+pub(crate) fn is_summary_code(code: &str) -> bool {
+    code == "999999" || subtotal_kind(code).is_some()
+}
+
 fn annex_line(code: &str) -> AnnexLine {
     if code == "999999" {
         AnnexLine::Total
-    } else if code.len() == 6 && ["AAAA", "EEEE", "ZZZZ"].contains(&&code[2..]) {
-        AnnexLine::Subtotal(code[..2].to_string())
+    } else if let Some(kind) = subtotal_kind(code) {
+        AnnexLine::Subtotal(kind.to_string())
     } else {
         AnnexLine::Service(service_kind_of(code).to_string())
     }

@@ -200,3 +200,34 @@ fn substitutes_are_written_and_unmappable_refused() {
     let short = write_csv(layout, [vec!["202407".to_string()]]).unwrap_err();
     assert_eq!(short.code(), "E-WRT-001");
 }
+
+/// Inputs the fuzzer once crashed on (tests/fixtures/fuzz), replayed the way the
+/// `standard_read` fuzz target builds them.
+#[test]
+fn fuzz_regressions_do_not_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        let Some((&selector, body)) = data.split_first() else {
+            continue;
+        };
+        let kind = FileKind::ALL[usize::from(selector) % FileKind::ALL.len()];
+        let month = if kind.has_month() { "_202504" } else { "" };
+        let (sk, rk) = if selector & 0x80 == 0 {
+            ("_43", "_11")
+        } else {
+            ("", "")
+        };
+        let ext = if kind.is_image() { "_0001.jpg" } else { ".CSV" };
+        let name = format!(
+            "{}{month}_3100000001{sk}_3100000101{rk}_20250401090000{ext}",
+            kind.prefix()
+        );
+        let half = body.len() / 2;
+        let other = format!("UPHOSOKU{month}_3100000001{sk}_3100000101{rk}_20250401090000.CSV");
+        let _ = tsunagu_standard::check::check_all(&[
+            (name.as_str(), &body[..half]),
+            (other.as_str(), &body[half..]),
+        ]);
+    }
+}

@@ -79,6 +79,14 @@ impl TestDb {
         })
     }
 
+    /// An existing SQLite file (not removed afterwards; the caller owns its directory).
+    pub fn sqlite_at(path: &str) -> TestDb {
+        TestDb::Sqlite {
+            _dir: tempfile::tempdir().unwrap(),
+            url: path.to_string(),
+        }
+    }
+
     pub fn url(&self) -> &str {
         match self {
             TestDb::Sqlite { url, .. } | TestDb::Postgres { url, .. } => url,

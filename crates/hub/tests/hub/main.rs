@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used)] // tests may panic
 
 mod api;
+mod cli;
 mod helpers;
 mod store;

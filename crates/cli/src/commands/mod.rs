@@ -16,6 +16,8 @@ pub enum Command {
     Convert(convert::Args),
     /// 標準仕様のレイアウト（項目の一覧）を表示する
     Layouts(layouts::Args),
+    /// ハブ（中継サーバー）を動かす・管理する（招待コードの発行、監査ログの検証など）
+    Hub(tsunagu_hub::cli::HubArgs),
 }
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -23,5 +25,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Check(a) => check::run(a),
         Command::Convert(a) => convert::run(a),
         Command::Layouts(a) => layouts::run(a),
+        Command::Hub(a) => tsunagu_hub::cli::run(a).map(|()| ExitCode::SUCCESS),
     }
 }

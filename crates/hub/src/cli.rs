@@ -136,7 +136,13 @@ async fn run_async(command: HubCommand, config: HubConfig) -> anyhow::Result<()>
     match command {
         HubCommand::Serve { .. } => {
             init_logging();
+            let scheme = if config.tls.is_some() { "https" } else { "http" };
             let hub = Hub::build(config).await?;
+            // A stable line on stdout: people read it, and scripts and tests that start the hub
+            // on port 0 learn the address from it.
+            println!("ハブを起動しました: {scheme}://{}", hub.local_addr());
+            use std::io::Write as _;
+            let _ = std::io::stdout().flush();
             hub.run_until_stopped().await?;
         }
         HubCommand::DefaultConfig => print!("{}", HubConfig::example_toml()),

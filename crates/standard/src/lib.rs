@@ -11,6 +11,7 @@ pub mod encoding;
 pub mod file_kind;
 pub mod file_name;
 pub mod finding;
+pub mod forms;
 pub mod json_form;
 pub mod layout;
 pub mod month;

@@ -18,6 +18,7 @@ pub mod month;
 pub mod office;
 pub mod reader;
 pub mod record;
+pub mod sample;
 pub mod writer;
 
 pub use file_kind::FileKind;

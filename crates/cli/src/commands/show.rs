@@ -34,13 +34,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             None => {
                 unreadable += 1;
-                writeln!(err, "{name}: 標準ファイルとして読めませんでした")?;
-                for f in outcome
+                let errors: Vec<_> = outcome
                     .findings
                     .iter()
                     .filter(|f| f.severity == Severity::Error)
-                {
-                    writeln!(err, "  {}", f.display(Lang::Ja))?;
+                    .collect();
+                if errors.is_empty() {
+                    writeln!(err, "{name}: 標準ファイルとして読めませんでした")?;
+                }
+                for f in errors {
+                    writeln!(err, "{}", f.display(Lang::Ja))?;
                 }
             }
         }

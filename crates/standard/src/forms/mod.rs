@@ -62,8 +62,12 @@ impl<'a> Picked<'a> {
     pub fn superseded_note(&self) -> Option<String> {
         (!self.superseded.is_empty()).then(|| {
             format!(
-                "同じ内容の古いファイル（{}）は表示していません（ファイル連番の新しいものを表示）。",
-                self.superseded.join("、")
+                "同じ利用者の同じ帳票を含む別のファイル（{}）は表示していません。ファイル連番が最も新しいものを表示しています。",
+                self.superseded
+                    .iter()
+                    .map(|f| crate::reader::base_name(f))
+                    .collect::<Vec<_>>()
+                    .join("、")
             )
         })
     }

@@ -187,7 +187,9 @@ fn newest_schedule_file_wins() {
     let cells = day_cells(rows[0]);
     assert_eq!(cells[2], "");
     assert_eq!(cells[3], "1");
-    assert!(html.contains("古いファイル"));
+    assert!(html.contains(
+        "UPPLAN_202504_1310100001_43_1310200002_11_20250325120000.CSV）は表示していません"
+    ));
 }
 
 fn annex(code: &str, units: &str, count: &str, service_units: &str) -> ServiceAnnex {

@@ -8,6 +8,7 @@ use clap::Parser;
 mod atomic;
 mod commands;
 mod input;
+mod office_support;
 
 /// つなぐ — ケアプランデータ連携の標準ファイルを、確かめて、暗号化して、届ける。
 #[derive(Debug, Parser)]

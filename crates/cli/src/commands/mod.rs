@@ -7,8 +7,13 @@ use clap::Subcommand;
 pub mod check;
 pub mod convert;
 pub mod layouts;
+pub mod office;
+pub mod partners;
+pub mod receive;
 pub mod sample;
+pub mod send;
 pub mod show;
+pub mod status;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -24,6 +29,16 @@ pub enum Command {
     Show(show::Args),
     /// ハブ（中継サーバー）を動かす・管理する（招待コードの発行、監査ログの検証など）
     Hub(tsunagu_hub::cli::HubArgs),
+    /// この PC を事業所の端末として登録する（office init）・登録内容の表示・端末の失効
+    Office(office::Args),
+    /// 標準ファイルを検査し、暗号化・署名して取引先の事業所へ送る（再実行しても二重に送りません）
+    Send(send::Args),
+    /// 届いた送信単位を受信・検証・検査して取込フォルダに書き込み、受領通知を返す
+    Receive(receive::Args),
+    /// 送信・受信の状況と受領通知を表示する。--evidence YYYYMM --html OUT で運営指導用の記録を書く
+    Status(status::Args),
+    /// 取引先の事業所（Tsunagu 利用の有無、鍵の指紋）を表示する。trust で新しい鍵を信頼する
+    Partners(partners::Args),
 }
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -34,5 +49,10 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Sample(a) => sample::run(a),
         Command::Show(a) => show::run(a),
         Command::Hub(a) => tsunagu_hub::cli::run(a).map(|()| ExitCode::SUCCESS),
+        Command::Office(a) => office::run(a),
+        Command::Send(a) => send::run(a),
+        Command::Receive(a) => receive::run(a),
+        Command::Status(a) => status::run(a),
+        Command::Partners(a) => partners::run(a),
     }
 }

@@ -1,0 +1,176 @@
+//! `tsunagu office …`: register this PC as a device of an office (`init`), show it, revoke a
+//! device of the office.
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+use tsunagu_desk::InitOptions;
+
+use crate::office_support::{DirArg, open_desk, passphrase, runtime};
+
+/// Test-only knob: scrypt work factor (log2) of a new key file. Not in `--help`; a value below
+/// the default is announced loudly, because it makes the key file easier to brute-force.
+const WORK_FACTOR_ENV: &str = "TSUNAGU_KEY_WORK_FACTOR";
+const MIN_PASSPHRASE_CHARS: usize = 8;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: OfficeCommand,
+    #[command(flatten)]
+    dir: DirArg,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum OfficeCommand {
+    /// この PC を事業所の端末として登録する（鍵をこの PC で作り、公開鍵だけをハブに登録）
+    Init {
+        /// ハブの URL（例: https://hub.example.jp）
+        #[arg(long, value_name = "URL")]
+        hub: String,
+        /// ハブの運営者から受け取った招待コード
+        #[arg(long, value_name = "CODE")]
+        invite: String,
+        /// 端末の名前（例: 事務所PC 1）
+        #[arg(long, value_name = "DEVICE_NAME")]
+        name: Option<String>,
+    },
+    /// この端末と事業所の登録内容を表示する
+    Show,
+    /// 事業所の端末を失効させる（紛失・廃棄した PC など）
+    Revoke {
+        /// 失効させる端末の ID（`tsunagu office show` で確認）
+        device_id: String,
+    },
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        OfficeCommand::Init { hub, invite, name } => init(&args.dir, hub, invite, name),
+        OfficeCommand::Show => show(&args.dir),
+        OfficeCommand::Revoke { device_id } => revoke(&args.dir, &device_id),
+    }
+}
+
+fn default_device_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "事務所の端末".to_string())
+}
+
+fn work_factor() -> anyhow::Result<Option<u8>> {
+    let Ok(v) = std::env::var(WORK_FACTOR_ENV) else {
+        return Ok(None);
+    };
+    let f: u8 = match v.trim().parse() {
+        Ok(f) if (1..=tsunagu_seal::KEY_FILE_MAX_WORK_FACTOR).contains(&f) => f,
+        _ => bail!(
+            "E-DESK-073 {WORK_FACTOR_ENV} は 1〜{} の数です",
+            tsunagu_seal::KEY_FILE_MAX_WORK_FACTOR
+        ),
+    };
+    if f < tsunagu_seal::KEY_FILE_WORK_FACTOR {
+        eprintln!(
+            "警告: {WORK_FACTOR_ENV}={f} により、鍵ファイルの暗号化強度を標準（{}）より下げています。テスト専用です。実際の事業所では使わないでください。",
+            tsunagu_seal::KEY_FILE_WORK_FACTOR
+        );
+    }
+    Ok(Some(f))
+}
+
+fn init(
+    dir: &DirArg,
+    hub: String,
+    invite: String,
+    name: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let data_dir = dir.data_dir();
+    if let Ok(existing) = data_dir.read_config() {
+        bail!(tsunagu_desk::DeskError::AlreadyInitialized {
+            dir: data_dir.root().to_path_buf(),
+            office: existing.office_id.to_string(),
+        });
+    }
+    let key_work_factor = work_factor()?;
+    eprintln!(
+        "この端末の鍵を作ります。鍵ファイルを守るパスフレーズを決めてください（{MIN_PASSPHRASE_CHARS}文字以上）。"
+    );
+    let pass = passphrase(true)?;
+    {
+        use tsunagu_seal::ExposeSecret;
+        if pass.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
+            bail!("E-DESK-074 パスフレーズは{MIN_PASSPHRASE_CHARS}文字以上にしてください");
+        }
+    }
+    let rt = runtime()?;
+    let (desk, answer) = rt.block_on(tsunagu_desk::init(
+        data_dir,
+        InitOptions {
+            hub_url: hub,
+            invite_code: invite,
+            device_name: name.unwrap_or_else(default_device_name),
+            passphrase: pass,
+            key_work_factor,
+        },
+    ))?;
+    let c = &desk.config;
+    println!("登録しました。");
+    println!(
+        "事業所: {} {}（市区町村コード {}）",
+        c.office_id, answer.office.name, c.municipality_code
+    );
+    println!("端末: {} {}", c.device_id, c.device_name);
+    println!("鍵の指紋: {}", c.fingerprint);
+    println!("データフォルダ: {}", desk.dir.root().display());
+    eprintln!(
+        "取引先の事業所には、この指紋を電話などで伝えて確認してもらってください。鍵ファイル（{}）とパスフレーズは失くさないでください。失くすと、この端末宛ての送信単位は開けません。",
+        desk.dir.key_path().display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(dir: &DirArg) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    let desk = open_desk(&rt, dir)?;
+    let c = &desk.config;
+    println!("事業所: {} {}", c.office_id, c.office_name);
+    println!("この端末: {} {}", c.device_id, c.device_name);
+    println!("鍵の指紋: {}", c.fingerprint);
+    println!("ハブ: {}", c.hub_url);
+    println!("データフォルダ: {}", desk.dir.root().display());
+    match rt.block_on(desk.client.office_keys(&c.office_id)) {
+        Ok(Some(directory)) => {
+            println!("事業所の有効な端末（ハブの登録）:");
+            for d in directory.devices {
+                let mark = if d.device_id == c.device_id {
+                    "（この端末）"
+                } else {
+                    ""
+                };
+                println!(
+                    "  {}\t{}\t{}{}",
+                    d.device_id,
+                    d.name,
+                    d.keys.fingerprint().short(),
+                    mark
+                );
+            }
+        }
+        Ok(None) => println!("ハブにこの事業所が見つかりません"),
+        Err(e) => eprintln!("ハブに問い合わせできません: {e}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn revoke(dir: &DirArg, device_id: &str) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    let desk = open_desk(&rt, dir)?;
+    let info = rt.block_on(desk.client.revoke_device(device_id.trim()))?;
+    println!(
+        "端末 {} {}（指紋 {}）を失効させました。この端末はもう送受信できず、今後の送信単位はこの端末宛てに暗号化されません。",
+        info.device_id, info.name, info.fingerprint
+    );
+    Ok(ExitCode::SUCCESS)
+}

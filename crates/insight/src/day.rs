@@ -53,6 +53,11 @@ impl Day {
         format!("{:04}-{:02}", self.year(), self.month())
     }
 
+    /// Whole days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_until(self, later: Day) -> i64 {
+        (later.0 - self.0).whole_days()
+    }
+
     /// The next calendar day (saturating at the end of the supported range).
     pub fn next(self) -> Self {
         Self(self.0.next_day().unwrap_or(self.0))

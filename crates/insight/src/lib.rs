@@ -6,12 +6,15 @@
 pub mod address;
 pub mod adoption;
 pub mod areas;
+pub mod categories;
 pub mod day;
 pub mod exchange;
 pub mod input;
 pub mod municipality;
 pub mod offices;
 pub mod stats;
+pub mod survey;
+pub mod timestudy;
 
 pub use adoption::{AdoptionReport, AdoptionStatus, Snapshot, StatusObservation, StatusSource};
 pub use areas::{Area, AreaTable, Assignment, Assignments, Center, MatchMethod, Override};

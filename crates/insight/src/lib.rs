@@ -8,6 +8,7 @@ pub mod adoption;
 pub mod areas;
 pub mod categories;
 pub mod day;
+pub mod effect;
 pub mod exchange;
 pub mod input;
 pub mod municipality;

@@ -703,6 +703,124 @@ impl Store {
 mod tests {
     use super::*;
 
+    fn unit(envelope_id: &str) -> ReceivedUnit {
+        ReceivedUnit {
+            envelope_id: envelope_id.into(),
+            sender: OfficeId::parse("3100000001_43").unwrap(),
+            recipient: OfficeId::parse("3100000101_11").unwrap(),
+            unit_id: "20250325090000".into(),
+            kinds: vec!["UPPLAN".into()],
+            service_month: Some("202504".into()),
+            ciphertext_sha256: "a".repeat(64),
+            size: 10,
+            file_names: vec!["UPPLAN_x.CSV".into()],
+            import_dir: None,
+            status: ReceivedStatus::Imported,
+            reason: None,
+            received_at: 1,
+            final_receipt_posted: false,
+        }
+    }
+
+    #[test]
+    fn a_replayed_unit_is_never_recorded_twice() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let store = Store::in_memory().await.unwrap();
+            let first = unit("env_1");
+            store.insert_received(&first).await.unwrap();
+            // The same unit in another envelope (a replay) is refused by the store itself.
+            assert!(store.insert_received(&unit("env_2")).await.is_err());
+            let found = store
+                .received_unit(&first.sender, &first.recipient, &first.unit_id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(found.envelope_id, "env_1");
+            assert_eq!(store.received_units().await.unwrap().len(), 1);
+            store.mark_final_receipt_posted("env_1").await.unwrap();
+            assert!(store.received_units().await.unwrap()[0].final_receipt_posted);
+        });
+    }
+
+    #[test]
+    fn sent_units_keep_their_envelope_until_acknowledged() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let store = Store::in_memory().await.unwrap();
+            let s = OfficeId::parse("3100000001_43").unwrap();
+            let r = OfficeId::parse("3100000101_11").unwrap();
+            let row = SentUnit {
+                sender: s,
+                recipient: r,
+                unit_id: "20250325090000".into(),
+                kinds: vec!["UPPLAN".into()],
+                service_month: None,
+                file_names: vec!["f".into()],
+                files_sha256: "d".into(),
+                routing_json: "{}".into(),
+                ciphertext: Some(vec![1, 2, 3]),
+                ciphertext_sha256: "c".into(),
+                size: 3,
+                sealed_at: 1,
+                uploaded_at: None,
+                envelope_id: None,
+                status: SentStatus::Sealed,
+                rejection_reason: None,
+                last_error: None,
+            };
+            store.insert_sealed(&row).await.unwrap();
+            // Sealing the same unit again is refused: a retry must reuse the stored bytes.
+            assert!(store.insert_sealed(&row).await.is_err());
+            store
+                .mark_upload_failed(&s, &r, &row.unit_id, "E-DESK-010 x")
+                .await
+                .unwrap();
+            let stored = store
+                .sent_unit(&s, &r, &row.unit_id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(stored.ciphertext.as_deref(), Some(&[1u8, 2, 3][..]));
+            assert_eq!(stored.status, SentStatus::Sealed);
+            assert_eq!(stored.last_error.as_deref(), Some("E-DESK-010 x"));
+            store
+                .mark_uploaded(&s, &r, &row.unit_id, "env_1", EnvelopeStatus::Sent, 5)
+                .await
+                .unwrap();
+            let stored = store
+                .sent_unit(&s, &r, &row.unit_id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(stored.status, SentStatus::Hub(EnvelopeStatus::Sent));
+            assert_eq!(stored.envelope_id.as_deref(), Some("env_1"));
+            assert_eq!(stored.last_error, None);
+            let next = store
+                .update_sent_status(&stored, EnvelopeStatus::Imported, "env_1", None, 6)
+                .await
+                .unwrap();
+            assert_eq!(next, SentStatus::Hub(EnvelopeStatus::Imported));
+            // A late 送信済 answer does not move it back.
+            let stored = store
+                .sent_unit(&s, &r, &row.unit_id)
+                .await
+                .unwrap()
+                .unwrap();
+            let next = store
+                .update_sent_status(&stored, EnvelopeStatus::Sent, "env_1", None, 7)
+                .await
+                .unwrap();
+            assert_eq!(next, SentStatus::Hub(EnvelopeStatus::Imported));
+        });
+    }
+
     #[test]
     fn sent_status_never_moves_backwards() {
         use EnvelopeStatus as E;

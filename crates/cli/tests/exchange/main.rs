@@ -1,0 +1,6 @@
+//! The exchange, end to end, through the real `tsunagu` binary: a hub process on port 0 and two
+//! office desks in temporary folders (issue 3, "How we will know").
+
+mod crash;
+mod kit;
+mod scenario;

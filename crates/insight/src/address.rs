@@ -107,6 +107,20 @@ pub fn kanji_number(s: &str) -> Option<u32> {
 /// dash, kanji numerals before 丁目/番/号 as digits, 「N丁目」 kept, 「N番地M」「N番M号」「NのM」
 /// as `N-M`, 大字 dropped, a leading 字 dropped.
 pub fn normalize(s: &str) -> String {
+    // Each step can expose work for an earlier one (「字字」, 「1号ー2」); a few passes reach a
+    // fixed point, so normalising twice changes nothing.
+    let mut cur = normalize_once(s);
+    for _ in 0..4 {
+        let next = normalize_once(&cur);
+        if next == cur {
+            break;
+        }
+        cur = next;
+    }
+    cur
+}
+
+fn normalize_once(s: &str) -> String {
     let nfkc: Vec<char> = s.nfkc().filter(|c| !c.is_whitespace()).collect();
 
     // Dashes, and the long-vowel mark or の between digits.
@@ -185,7 +199,20 @@ pub fn normalize(s: &str) -> String {
         result.push(chars[i]);
         i += 1;
     }
-    result
+    // Dropping 番/号 can bring a long-vowel mark or の between digits («1号ー2»).
+    let chars: Vec<char> = result.chars().collect();
+    (0..chars.len())
+        .map(|i| {
+            let between = i > 0
+                && chars[i - 1].is_ascii_digit()
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+            if between && matches!(chars[i], 'ー' | 'の' | 'ノ') {
+                '-'
+            } else {
+                chars[i]
+            }
+        })
+        .collect()
 }
 
 /// Removes a leading prefecture and municipality from a normalised address. `cities` are the

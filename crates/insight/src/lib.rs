@@ -13,6 +13,8 @@ pub mod exchange;
 pub mod input;
 pub mod municipality;
 pub mod offices;
+pub mod report_csv;
+pub mod sample;
 pub mod stats;
 pub mod survey;
 pub mod timestudy;

@@ -142,6 +142,32 @@ pub fn hub_observations(
     out
 }
 
+/// From the hub's exchange record: both ends of a send unit have devices (the unit is sealed to
+/// the recipient's devices), so each is adopted as of the end of that month. Edges without a
+/// month say nothing about when.
+pub fn edge_observations(edges: &[ExchangeEdge]) -> Vec<StatusObservation> {
+    let mut latest: BTreeMap<OfficeNo, Day> = BTreeMap::new();
+    for e in edges {
+        let Some(day) = e.month.as_deref().and_then(Day::end_of_month) else {
+            continue;
+        };
+        for o in [e.sender, e.recipient] {
+            let d = latest.entry(o).or_insert(day);
+            *d = (*d).max(day);
+        }
+    }
+    latest
+        .into_iter()
+        .map(|(office, as_of)| StatusObservation {
+            office,
+            status: AdoptionStatus::Adopted,
+            source: StatusSource::Hub,
+            as_of,
+            note: "ハブでのやりとりあり".into(),
+        })
+        .collect()
+}
+
 /// An imported list: `事業所番号,状況[,日付][,備考]`; rows without a date get `default_date`.
 pub fn parse_status_list(
     file: &str,
@@ -729,6 +755,33 @@ pub(crate) mod tests {
         let lists = outreach(&offices, &table, &a, &s, &[], &[]);
         let ranks: Vec<u32> = lists[0].entries.iter().map(|e| e.rank).collect();
         assert_eq!(ranks, vec![1, 1, 1]);
+    }
+
+    #[test]
+    fn edges_mean_adopted_at_month_end() {
+        let e = |m: Option<&str>, f: &str, t: &str| ExchangeEdge {
+            month: m.map(String::from),
+            sender: no(f),
+            recipient: no(t),
+            units: 1,
+        };
+        let obs = edge_observations(&[
+            e(Some("2025-06"), "3100000001", "3100000002"),
+            e(Some("2025-08"), "3100000001", "3100000003"),
+            e(None, "3100000004", "3100000001"),
+        ]);
+        let got: Vec<(&str, String)> = obs
+            .iter()
+            .map(|o| (o.office.as_str(), o.as_of.to_string()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("3100000001", "2025-08-31".into()),
+                ("3100000002", "2025-06-30".into()),
+                ("3100000003", "2025-08-31".into())
+            ]
+        );
     }
 
     #[test]

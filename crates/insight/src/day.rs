@@ -53,6 +53,18 @@ impl Day {
         format!("{:04}-{:02}", self.year(), self.month())
     }
 
+    /// The last day of a `2025-06` month.
+    pub fn end_of_month(year_month: &str) -> Option<Self> {
+        let (y, m) = year_month.split_once('-')?;
+        let (y, m): (i32, u8) = (y.parse().ok()?, m.parse().ok()?);
+        let first_of_next = if m == 12 {
+            Self::new(y + 1, 1, 1)?
+        } else {
+            Self::new(y, m + 1, 1)?
+        };
+        first_of_next.0.previous_day().map(Self)
+    }
+
     /// Whole days from `self` to `later` (negative when `later` is earlier).
     pub fn days_until(self, later: Day) -> i64 {
         (later.0 - self.0).whole_days()
@@ -118,5 +130,14 @@ mod tests {
         assert_eq!(d.to_string(), "2025-06-30");
         assert_eq!(d.year_month(), "2025-06");
         assert_eq!(d.next().to_string(), "2025-07-01");
+        assert_eq!(
+            Day::end_of_month("2024-02").unwrap().to_string(),
+            "2024-02-29"
+        );
+        assert_eq!(
+            Day::end_of_month("2025-12").unwrap().to_string(),
+            "2025-12-31"
+        );
+        assert_eq!(Day::end_of_month("2025-13"), None);
     }
 }

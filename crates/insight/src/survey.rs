@@ -295,8 +295,13 @@ pub const TOKEN_LEN: usize = 22;
 impl AnswerToken {
     /// Draw from a cryptographic generator: a token is the only key to an office's form.
     pub fn generate<R: Rng + rand::CryptoRng>(rng: &mut R) -> Self {
+        // The first character is a letter or digit: a leading `-` would make Excel read the
+        // cell as a formula (and the CSV writer would then have to alter it).
         let s = (0..TOKEN_LEN)
-            .map(|_| char::from(TOKEN_ALPHABET[rng.random_range(0..TOKEN_ALPHABET.len())]))
+            .map(|i| {
+                let n = if i == 0 { 62 } else { TOKEN_ALPHABET.len() };
+                char::from(TOKEN_ALPHABET[rng.random_range(0..n)])
+            })
             .collect();
         Self(s)
     }
@@ -330,6 +335,11 @@ pub fn issue_tokens<R: Rng + rand::CryptoRng>(
             token: AnswerToken::generate(rng),
         })
         .collect()
+}
+
+/// One fresh token per office from the thread's cryptographic generator (seeded by the OS).
+pub fn issue_fresh_tokens(offices: &[OfficeNo]) -> Vec<TokenAssignment> {
+    issue_tokens(offices, &mut rand::rng())
 }
 
 /// Reads `事業所番号,トークン` (as `tsunagu insight survey-tokens` writes it).

@@ -452,7 +452,9 @@ pub fn composition(
             (Shift::Night, n),
         ] {
             let e = acc.entry((key.clone(), r.phase, shift)).or_default();
-            e.0.insert(r.subject.person.clone());
+            if m > 0 {
+                e.0.insert(r.subject.person.clone());
+            }
             *e.1.entry(r.category.clone()).or_insert(0) += u64::from(m);
         }
     }

@@ -6,6 +6,7 @@ use clap::Subcommand;
 
 pub mod check;
 pub mod convert;
+pub mod insight;
 pub mod layouts;
 pub mod office;
 pub mod partners;
@@ -39,6 +40,8 @@ pub enum Command {
     Status(status::Args),
     /// 取引先の事業所（Tsunagu 利用の有無、鍵の指紋）を表示する。trust で新しい鍵を信頼する
     Partners(partners::Args),
+    /// 市町村向けの分析: 事業所の圏域割当、導入状況、働きかけ先、アンケート、タイムスタディ、削減効果
+    Insight(insight::Args),
 }
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -54,5 +57,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Receive(a) => receive::run(a),
         Command::Status(a) => status::run(a),
         Command::Partners(a) => partners::run(a),
+        Command::Insight(a) => insight::run(a),
     }
 }

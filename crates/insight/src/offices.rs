@@ -279,7 +279,7 @@ fn parse_coordinate(s: &str) -> Result<Option<f64>, ()> {
     match s.parse::<f64>() {
         Ok(x) if !x.is_finite() => Err(()),
         // Loaders agree that 0 means "not geocoded".
-        Ok(x) if x == 0.0 => Ok(None),
+        Ok(0.0) => Ok(None),
         Ok(x) => Ok(Some(x)),
         Err(_) => Err(()),
     }

@@ -283,7 +283,7 @@ pub fn city(seed: u64) -> SampleCity {
             let name = format!("見本{suffix}{word}{serial}");
             let mut addr = address(&mut rng, spec);
             // A few offices sit in a 町 the area table does not list.
-            if serial % 37 == 0 {
+            if serial.is_multiple_of(37) {
                 addr = format!(
                     "{PREFECTURE}{CITY}新開地{}-{}",
                     serial % 9 + 1,
@@ -291,7 +291,7 @@ pub fn city(seed: u64) -> SampleCity {
                 );
             }
             // And a few leave out the 丁目 (a person should confirm the guess).
-            if serial % 29 == 0
+            if serial.is_multiple_of(29)
                 && let Some((town, Some(_))) = spec.towns.iter().find(|t| t.1.is_some())
             {
                 addr = format!("{PREFECTURE}{CITY}{town}{}", 50 + serial % 7);
@@ -338,7 +338,7 @@ pub fn city(seed: u64) -> SampleCity {
                 if adopt2 { 0 } else { other(&mut rng) },
             ];
             // A couple of offices leave between the waves.
-            if serial % 53 == 0 {
+            if serial.is_multiple_of(53) {
                 h1 = [0, 1];
             }
             offices.push(SampleOffice {

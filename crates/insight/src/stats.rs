@@ -46,7 +46,7 @@ impl Summary {
         let median = match n {
             0 => None,
             // Even n: the mean of the two middle values.
-            _ if n % 2 == 0 => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+            _ if n.is_multiple_of(2) => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
             _ => Some(v[n / 2]),
         };
         Self {

@@ -1,5 +1,8 @@
 //! The whole pipeline on the synthetic city, and no-panic properties of every parser.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use proptest::prelude::*;
 use tsunagu_insight::adoption::{self, Snapshot, StatusSource};
 use tsunagu_insight::areas::{self, AreaTable, MatchMethod};

@@ -2,15 +2,17 @@
 //! plain `csv` crate parsing of the same, already decoded text, in one run on one corpus.
 //!
 //! ```text
-//! cargo run --release -p tsunagu -- sample --offices 40 --users 100 --month 202504 --out /tmp/corpus
+//! cargo run --release -p tsunagu -- sample --offices 120 --users 100 --month 202504 --out /tmp/corpus
 //! cargo run --release -p tsunagu-standard --example bench_check -- /tmp/corpus [ROUNDS]
 //! ```
-//! Numbers go into docs/performance.md with the command and the machine.
+//! The plain parse uses the csv crate the ordinary way (a `csv::Reader` per file, one thread). The
+//! full check is timed on one thread and on every core. Numbers go into docs/performance.md with
+//! the command and the machine.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use tsunagu_standard::check::check_all;
+use tsunagu_standard::check::check_all_with_threads;
 use tsunagu_standard::encoding;
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -58,13 +60,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let inputs: Vec<(String, Vec<u8>)> = paths
         .iter()
         .map(|p| {
-            Ok((
-                p.file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned(),
-                std::fs::read(p)?,
-            ))
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            Ok((name, std::fs::read(p)?))
         })
         .collect::<std::io::Result<_>>()?;
     let bytes: usize = inputs.iter().map(|(_, b)| b.len()).sum();
@@ -74,14 +75,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|(_, b)| encoding::decode(b).map(|(t, _)| t).unwrap_or_default())
         .collect();
     let mb = bytes as f64 / 1e6;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "corpus: {} files, {:.1} MB, {} rounds",
-        inputs.len(),
-        mb,
-        rounds
+        "corpus: {} files, {mb:.1} MB, {rounds} rounds, {threads} cores",
+        inputs.len()
     );
 
-    let (mut plain, mut full) = (Vec::new(), Vec::new());
+    let (mut plain, mut single, mut all) = (Vec::new(), Vec::new(), Vec::new());
     let mut checked = (0usize, 0usize);
     for _ in 0..rounds {
         let t = Instant::now();
@@ -90,23 +90,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::hint::black_box(fields);
 
         let t = Instant::now();
-        let (_, report) = check_all(&inputs);
-        full.push(t.elapsed());
+        let (_, report) = check_all_with_threads(&inputs, 1);
+        single.push(t.elapsed());
         checked = (
             report.files.iter().map(|f| f.records).sum(),
             report.tally.errors,
         );
+
+        let t = Instant::now();
+        let (_, report) = check_all_with_threads(&inputs, threads);
+        all.push(t.elapsed());
+        std::hint::black_box(report);
     }
-    let (p, f) = (median(plain), median(full));
-    let (ps, fs) = (mb / p.as_secs_f64(), mb / f.as_secs_f64());
+    let (p, s, a) = (median(plain), median(single), median(all));
+    let rate = |d: Duration| mb / d.as_secs_f64();
     println!(
-        "plain csv parse of decoded text: {:>8.1} MB/s (median {:?})",
-        ps, p
+        "plain csv parse of decoded text, 1 thread: {:>7.1} MB/s (median {p:?})",
+        rate(p)
     );
     println!(
-        "tsunagu full check from bytes:   {:>8.1} MB/s (median {:?}), {} records, {} errors",
-        fs, f, checked.0, checked.1
+        "full check from bytes, 1 thread:           {:>7.1} MB/s (median {s:?}), {} records, {} errors",
+        rate(s),
+        checked.0,
+        checked.1
     );
-    println!("ratio full / plain: {:.2}", fs / ps);
+    println!(
+        "full check from bytes, {threads} threads:           {:>7.1} MB/s (median {a:?})",
+        rate(a)
+    );
+    println!(
+        "ratio full / plain: {:.2} (1 thread), {:.2} ({threads} threads)",
+        rate(s) / rate(p),
+        rate(a) / rate(p)
+    );
     Ok(())
 }

@@ -136,6 +136,40 @@ pub fn encode_cp932(s: &str) -> Result<Vec<u8>, char> {
     Err('\u{FFFD}')
 }
 
+/// True when every character of CP932 `bytes` is in the form [`encode_cp932`] writes.
+///
+/// Only characters under lead bytes 0x87 (NEC row 13), 0xED/0xEE (NEC-selected IBM extensions)
+/// and 0xFA–0xFC (IBM extensions) can have a second code (髙 = 0xEEE0 and 0xFBFC; ≒ = 0x81E0 and
+/// 0x8790); Shift_JIS is stateless and every other code is unique, so only those characters are
+/// decoded and encoded again. Only lead bytes are looked at: trail bytes take the same values.
+pub fn dual_codes_are_canonical(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        // Standard files are mostly ASCII (codes, dates, commas): skip runs of it at once.
+        match bytes[i..].iter().position(|b| *b >= 0x80) {
+            Some(p) => i += p,
+            None => return true,
+        }
+        let b = bytes[i];
+        if !matches!(b, 0x81..=0x9F | 0xE0..=0xFC) {
+            i += 1;
+            continue;
+        }
+        if matches!(b, 0x87 | 0xED | 0xEE | 0xFA..=0xFC) {
+            let Some(pair) = bytes.get(i..i + 2) else {
+                return false;
+            };
+            let (text, _, malformed) = SHIFT_JIS.decode(pair);
+            let (again, _, unmappable) = SHIFT_JIS.encode(&text);
+            if malformed || unmappable || again.as_ref() != pair {
+                return false;
+            }
+        }
+        i += 2;
+    }
+    true
+}
+
 /// Whether a character can be written to a standard file, after substitution.
 pub fn is_cp932_writable(c: char) -> bool {
     let c = substitute(c).unwrap_or(c);
@@ -207,6 +241,16 @@ mod tests {
         let err = decode_cp932(b"\xA0\xFD").unwrap_err();
         assert_eq!(err.line, 1);
         assert_eq!(err.offset, 0);
+    }
+
+    #[test]
+    fn dual_codes_are_checked_where_a_character_has_two() {
+        let canonical = encode_cp932("山田太郎ｱ,～髙﨑①Ⅰⅰ≒∵").unwrap();
+        assert!(dual_codes_are_canonical(&canonical));
+        assert!(!dual_codes_are_canonical(&[0xEE, 0xE0])); // 髙 in its NEC-selected code
+        assert!(!dual_codes_are_canonical(&[0x87, 0x90])); // ≒ in NEC row 13 (canonical 0x81E0)
+        assert!(dual_codes_are_canonical(&[0x88, 0xED, 0x41])); // 0xED as a trail byte
+        assert!(!dual_codes_are_canonical(&[0xFB])); // truncated
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub fn to_json(file: &CsvFile) -> JsonDocument {
                 .iter()
                 .enumerate()
                 .map(|(i, spec)| {
-                    let v = r.fields.get(i).cloned().unwrap_or_default();
+                    let v = r.fields.get(i).unwrap_or_default().to_string();
                     (spec.key.to_string(), Value::String(v))
                 })
                 .collect()
@@ -95,7 +95,8 @@ pub fn from_json(doc: &JsonDocument) -> Result<(String, Vec<u8>), JsonFormError>
     if doc.format != FORMAT {
         return Err(JsonFormError::Format);
     }
-    let name = StandardFileName::parse(&doc.file_name).map_err(|e| JsonFormError::FileName(e.to_string()))?;
+    let name = StandardFileName::parse(&doc.file_name)
+        .map_err(|e| JsonFormError::FileName(e.to_string()))?;
     if name.kind == FileKind::BasicInfoFamilyImage {
         return Err(JsonFormError::Image);
     }
@@ -113,13 +114,19 @@ pub fn from_json(doc: &JsonDocument) -> Result<(String, Vec<u8>), JsonFormError>
     for (i, rec) in doc.records.iter().enumerate() {
         let mut fields = vec![String::new(); layout.fields.len()];
         for (key, value) in rec {
-            let idx = layout
-                .index(key)
-                .ok_or_else(|| JsonFormError::UnknownKey { record: i + 1, key: key.clone() })?;
+            let idx = layout.index(key).ok_or_else(|| JsonFormError::UnknownKey {
+                record: i + 1,
+                key: key.clone(),
+            })?;
             match value {
                 Value::String(s) => fields[idx].clone_from(s),
                 Value::Null => {}
-                _ => return Err(JsonFormError::NotString { record: i + 1, key: key.clone() }),
+                _ => {
+                    return Err(JsonFormError::NotString {
+                        record: i + 1,
+                        key: key.clone(),
+                    });
+                }
             }
         }
         rows.push(fields);

@@ -6,7 +6,7 @@ use crate::file_kind::FileKind;
 use crate::file_name::{NameStyle, StandardFileName};
 use crate::finding::{Finding, Problem};
 use crate::layout::{self, LayoutVersion};
-use crate::record::{CsvFile, Document, ImageFile, Record};
+use crate::record::{CsvFile, Document, Fields, ImageFile, Record};
 use crate::writer;
 
 /// What reading a file gave: the document (if it could be read at all) and what was noticed.
@@ -92,7 +92,7 @@ pub fn read(file_name: &str, bytes: &[u8]) -> ReadOutcome {
     let first_version = records
         .first()
         .and_then(|r| r.fields.first())
-        .cloned()
+        .map(str::to_string)
         .unwrap_or_default();
     let version = choose_version(
         &name,
@@ -118,9 +118,8 @@ pub fn read(file_name: &str, bytes: &[u8]) -> ReadOutcome {
     // are compared too, since some characters have two CP932 codes (髙: 0xEEE0 and 0xFBFC).
     let canonical = source_encoding == SourceEncoding::Cp932
         && !skipped
-        && writer::canonical_text(layout, records.iter().map(|r| r.fields.as_slice()))
-            .is_ok_and(|t| t == text)
-        && (text.is_ascii() || encoding::encode_cp932(&text).is_ok_and(|b| b == bytes));
+        && writer::is_canonical_text(layout, records.iter().map(|r| &r.fields), &text)
+        && encoding::dual_codes_are_canonical(bytes);
     let file = CsvFile {
         file_name: file_name.to_string(),
         name,
@@ -136,42 +135,129 @@ pub fn read(file_name: &str, bytes: &[u8]) -> ReadOutcome {
     }
 }
 
+/// The csv crate's tokenizer and its output buffers, kept per thread and reset per file: building
+/// a reader per file costs more than parsing a typical file (see docs/performance.md).
+struct Tokenizer {
+    core: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+thread_local! {
+    static TOKENIZER: std::cell::RefCell<Tokenizer> = std::cell::RefCell::new(Tokenizer {
+        core: csv_core::ReaderBuilder::new().build(),
+        out: vec![0; 4096],
+        ends: vec![0; 64],
+    });
+}
+
 /// Splits text into data records; returns whether any non-blank line was skipped.
 fn parse_records(text: &str, file_name: &str, findings: &mut Vec<Finding>) -> (Vec<Record>, bool) {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    TOKENIZER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut t) => {
+            t.core.reset();
+            parse_with(&mut t, text, file_name, findings)
+        }
+        // Only reachable if parsing re-entered itself; a fresh tokenizer is always correct.
+        Err(_) => {
+            let mut t = Tokenizer {
+                core: csv_core::Reader::new(),
+                out: vec![0; 4096],
+                ends: vec![0; 64],
+            };
+            parse_with(&mut t, text, file_name, findings)
+        }
+    })
+}
+
+fn parse_with(
+    t: &mut Tokenizer,
+    text: &str,
+    file_name: &str,
+    findings: &mut Vec<Finding>,
+) -> (Vec<Record>, bool) {
+    use csv_core::ReadRecordResult as R;
+    let Tokenizer { core, out, ends } = t;
     let mut records = Vec::new();
     let mut skipped = false;
-    let mut raw = csv::StringRecord::new();
     let mut lines = LineCounter::new(text);
+    let mut input = text.as_bytes();
+    let mut consumed = 0usize;
+    let (mut out_len, mut ends_len) = (0usize, 0usize);
+    let mut record_start = 0usize;
     loop {
-        match reader.read_record(&mut raw) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                findings.push(Finding::new(&Problem::CsvSyntax, file_name).at_line(line));
-                break;
-            }
+        if out_len == 0 && ends_len == 0 {
+            record_start = consumed;
         }
-        let line = lines.line_at(raw.position().map_or(0, |p| p.byte()));
-        let first = raw.get(0).unwrap_or_default();
-        if !is_csv_version(first) {
-            if raw.iter().any(|f| !f.is_empty()) {
-                skipped = true;
-                findings.push(Finding::new(&Problem::HeaderSkipped, file_name).at_line(line));
+        let (result, n_in, n_out, n_ends) =
+            core.read_record(input, &mut out[out_len..], &mut ends[ends_len..]);
+        // csv_core counts field ends from the start of the record across calls (the csv crate
+        // uses them as they are), so they need no adjustment for `out_len`.
+        input = &input[n_in..];
+        consumed += n_in;
+        out_len += n_out;
+        ends_len += n_ends;
+        match result {
+            R::InputEmpty => {}
+            R::OutputFull => {
+                let n = out.len() * 2;
+                out.resize(n, 0);
             }
-            continue;
+            R::OutputEndsFull => {
+                let n = ends.len() * 2;
+                ends.resize(n, 0);
+            }
+            R::Record => {
+                let line = lines.line_at(record_start as u64);
+                push_record(
+                    &out[..out_len],
+                    &ends[..ends_len],
+                    line,
+                    file_name,
+                    &mut records,
+                    &mut skipped,
+                    findings,
+                );
+                out_len = 0;
+                ends_len = 0;
+            }
+            R::End => break,
         }
-        records.push(Record {
-            line,
-            number: records.len() + 1,
-            fields: raw.iter().map(str::to_string).collect(),
-        });
     }
     (records, skipped)
+}
+
+fn push_record(
+    out: &[u8],
+    ends: &[usize],
+    line: u64,
+    file_name: &str,
+    records: &mut Vec<Record>,
+    skipped: &mut bool,
+    findings: &mut Vec<Finding>,
+) {
+    let first_end = ends.first().copied().unwrap_or(0);
+    if !is_csv_version(std::str::from_utf8(&out[..first_end]).unwrap_or_default()) {
+        // A blank line is one empty field; anything else is a header or stray line.
+        if !out.is_empty() {
+            *skipped = true;
+            findings.push(Finding::new(&Problem::HeaderSkipped, file_name).at_line(line));
+        }
+        return;
+    }
+    // The input is UTF-8 and the tokenizer removes only ASCII quotes, so this cannot fail; a
+    // lossy copy keeps it panic-free if it ever did.
+    let text = String::from_utf8(out.to_vec())
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let ends = ends
+        .iter()
+        .map(|e| u32::try_from(*e).unwrap_or(u32::MAX))
+        .collect();
+    records.push(Record {
+        line,
+        number: records.len() + 1,
+        fields: Fields::from_parts(text, ends),
+    });
 }
 
 /// Picks the layout version from CSVバージョン, falling back on the field count (§5.11–5.12).
@@ -293,5 +379,30 @@ mod tests {
             assert_eq!(lines, vec![1, 2, 5], "line ending {nl:?}");
             assert_eq!(records[1].fields[1], format!("x{nl}y"));
         }
+    }
+}
+
+#[cfg(test)]
+mod growth_tests {
+    use super::*;
+
+    /// Records longer than the tokenizer's first buffers (4096 bytes, 64 fields) keep every field.
+    #[test]
+    fn long_records_keep_every_field() {
+        let long = "あ".repeat(3000);
+        let mut fields: Vec<String> = (0..200).map(|i| format!("v{i}")).collect();
+        fields[0] = "202407".into();
+        fields[70] = format!("\"{long}\r\n{long}\"");
+        let text = format!("{}\r\n{}\r\n", fields.join(","), fields.join(","));
+        let mut findings = Vec::new();
+        let (records, _) = parse_records(&text, "f", &mut findings);
+        assert_eq!(records.len(), 2);
+        for r in &records {
+            assert_eq!(r.fields.len(), 200);
+            assert_eq!(&r.fields[69], "v69");
+            assert_eq!(r.fields[70], format!("{long}\r\n{long}"));
+            assert_eq!(&r.fields[199], "v199");
+        }
+        assert_eq!(records[1].line, 3);
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::encoding;
 use crate::layout::{FieldSpec, Layout};
+use crate::record::FieldValues;
 
 /// Why records could not be written; names the record and field, never the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,27 +56,81 @@ fn push_field(out: &mut String, spec: &FieldSpec, value: &str) {
     }
 }
 
-/// The canonical text of records (before encoding). Records must have the layout's field count.
-pub fn canonical_text<'a, I, R>(layout: &Layout, records: I) -> Result<String, WriteError>
+/// True when `text` is exactly the canonical text of `records` — the same answer as comparing with
+/// [`canonical_text`], without building it (reading checks every file this way).
+pub fn is_canonical_text<I, R>(layout: &Layout, records: I, text: &str) -> bool
 where
     I: IntoIterator<Item = R>,
-    R: AsRef<[String]> + 'a,
+    R: FieldValues,
+{
+    let mut rest = text.as_bytes();
+    let mut expect = |part: &[u8]| {
+        if rest.len() < part.len() {
+            return false;
+        }
+        // Most fields are a few bytes: a plain loop beats a call to memcmp for them.
+        let same = if part.len() <= 16 {
+            part.iter().zip(rest.iter()).all(|(a, b)| a == b)
+        } else {
+            rest[..part.len()] == *part
+        };
+        if same {
+            rest = &rest[part.len()..];
+        }
+        same
+    };
+    for fields in records {
+        if fields.field_count() != layout.fields.len() {
+            return false;
+        }
+        for (j, spec) in layout.fields.iter().enumerate() {
+            if j > 0 && !expect(b",") {
+                return false;
+            }
+            let value = fields.field(j);
+            if !value.is_empty() && (spec.format.is_free_text() || needs_quotes(value)) {
+                if !expect(b"\"") {
+                    return false;
+                }
+                for (k, piece) in value.split('"').enumerate() {
+                    if (k > 0 && !expect(b"\"\"")) || !expect(piece.as_bytes()) {
+                        return false;
+                    }
+                }
+                if !expect(b"\"") {
+                    return false;
+                }
+            } else if !expect(value.as_bytes()) {
+                return false;
+            }
+        }
+        if !expect(b"\r\n") {
+            return false;
+        }
+    }
+    rest.is_empty()
+}
+
+/// The canonical text of records (before encoding). Records must have the layout's field count.
+pub fn canonical_text<I, R>(layout: &Layout, records: I) -> Result<String, WriteError>
+where
+    I: IntoIterator<Item = R>,
+    R: FieldValues,
 {
     let mut out = String::new();
     for (i, fields) in records.into_iter().enumerate() {
-        let fields = fields.as_ref();
-        if fields.len() != layout.fields.len() {
+        if fields.field_count() != layout.fields.len() {
             return Err(WriteError::FieldCount {
                 record: i + 1,
                 expected: layout.fields.len(),
-                actual: fields.len(),
+                actual: fields.field_count(),
             });
         }
-        for (j, (spec, value)) in layout.fields.iter().zip(fields).enumerate() {
+        for (j, spec) in layout.fields.iter().enumerate() {
             if j > 0 {
                 out.push(',');
             }
-            push_field(&mut out, spec, value);
+            push_field(&mut out, spec, fields.field(j));
         }
         out.push_str("\r\n");
     }
@@ -85,21 +140,21 @@ where
 /// Writes records as a canonical CP932 standard file. Characters outside CP932 are replaced by
 /// their standard substitutes (〜→～, −→－, ‖→∥, ¢£¬, —→―, ¥→￥); anything else is refused with the
 /// record and field.
-pub fn write_csv<'a, I, R>(layout: &Layout, records: I) -> Result<Vec<u8>, WriteError>
+pub fn write_csv<I, R>(layout: &Layout, records: I) -> Result<Vec<u8>, WriteError>
 where
     I: IntoIterator<Item = R>,
-    R: AsRef<[String]> + 'a,
+    R: FieldValues,
 {
     let records: Vec<R> = records.into_iter().collect();
-    let text = canonical_text(layout, records.iter().map(|r| r.as_ref()))?;
+    let text = canonical_text(layout, &records)?;
     let text = encoding::normalise(&text);
     match encoding::encode_cp932(&text) {
         Ok(bytes) => Ok(bytes),
         Err(_) => {
             // Find the first offending field so the message can name it.
             for (i, fields) in records.iter().enumerate() {
-                for (spec, value) in layout.fields.iter().zip(fields.as_ref()) {
-                    let value = encoding::normalise(value);
+                for (j, spec) in layout.fields.iter().enumerate() {
+                    let value = encoding::normalise(fields.field(j));
                     if let Err(c) = encoding::encode_cp932(&value) {
                         return Err(WriteError::Unmappable {
                             record: i + 1,
@@ -118,5 +173,43 @@ where
                 code_point: 0xFFFD,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::file_kind::FileKind;
+    use crate::layout::{LayoutVersion, layout};
+
+    #[test]
+    fn canonical_text_check_agrees_with_building_it() {
+        let l = layout(FileKind::BasicInfoSchedule, LayoutVersion::V4).unwrap();
+        let rec: Vec<String> = [
+            "202407",
+            "312017",
+            "0000012345",
+            "20250310",
+            "6:00",
+            "a\"b\"\r\nc,d",
+            "",
+        ]
+        .map(String::from)
+        .to_vec();
+        let text = canonical_text(l, [&rec]).unwrap();
+        assert!(is_canonical_text(l, [&rec], &text));
+        assert!(!is_canonical_text(l, [&rec], &text.replace("\r\n", "\n")));
+        assert!(!is_canonical_text(l, [&rec], &text[..text.len() - 1]));
+        assert!(!is_canonical_text(l, [&rec], &format!("{text}x")));
+        assert!(!is_canonical_text(
+            l,
+            [&rec],
+            &text.replacen("202407", "\"202407\"", 1)
+        ));
+        assert!(!is_canonical_text(
+            l,
+            [&rec],
+            &text.replace(",\r\n", ",\"\"\r\n")
+        ));
     }
 }

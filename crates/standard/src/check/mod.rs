@@ -39,6 +39,9 @@ pub fn check_file(file: &CsvFile) -> Vec<Finding> {
                 continue;
             }
             fields::check_field(spec, value, &mut problems);
+            if problems.is_empty() {
+                continue;
+            }
             for p in problems.drain(..) {
                 out.push(
                     Finding::new(&p, &file.file_name)
@@ -155,12 +158,55 @@ pub fn check_bytes(file_name: &str, bytes: &[u8]) -> (Option<Document>, FileRepo
     (outcome.document, report)
 }
 
-/// Reads and checks files, then the send units they form.
-pub fn check_all<N: AsRef<str>, B: AsRef<[u8]>>(inputs: &[(N, B)]) -> (Vec<Document>, CheckReport) {
-    let mut documents = Vec::new();
-    let mut files = Vec::new();
-    for (name, bytes) in inputs {
-        let (doc, report) = check_bytes(name.as_ref(), bytes.as_ref());
+/// Reads and checks files, then the send units they form, using every core the machine offers
+/// for large inputs.
+pub fn check_all<N: AsRef<str> + Sync, B: AsRef<[u8]> + Sync>(
+    inputs: &[(N, B)],
+) -> (Vec<Document>, CheckReport) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    check_all_with_threads(inputs, threads)
+}
+
+/// [`check_all`] on at most `threads` threads (1 = on the calling thread only). Files are read and
+/// checked in parallel in contiguous chunks; the results keep the input order.
+pub fn check_all_with_threads<N: AsRef<str> + Sync, B: AsRef<[u8]> + Sync>(
+    inputs: &[(N, B)],
+    threads: usize,
+) -> (Vec<Document>, CheckReport) {
+    let check_chunk = |chunk: &[(N, B)]| -> Vec<(Option<Document>, FileReport)> {
+        chunk
+            .iter()
+            .map(|(name, bytes)| check_bytes(name.as_ref(), bytes.as_ref()))
+            .collect()
+    };
+    // Below a few MB, threads cost more than they save.
+    let total: usize = inputs.iter().map(|(_, b)| b.as_ref().len()).sum();
+    let threads = if total < 4 << 20 {
+        1
+    } else {
+        threads.clamp(1, inputs.len().max(1))
+    };
+    let checked: Vec<(Option<Document>, FileReport)> = if threads == 1 {
+        check_chunk(inputs)
+    } else {
+        let chunk_len = inputs.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = inputs
+                .chunks(chunk_len)
+                .map(|chunk| scope.spawn(move || check_chunk(chunk)))
+                .collect();
+            handles
+                .into_iter()
+                // A panic in a worker is a bug; re-raise it on this thread rather than lose files.
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    let mut documents = Vec::with_capacity(checked.len());
+    let mut files = Vec::with_capacity(checked.len());
+    for (doc, report) in checked {
         documents.extend(doc);
         files.push(report);
     }
@@ -172,12 +218,18 @@ pub fn check_all<N: AsRef<str>, B: AsRef<[u8]>>(inputs: &[(N, B)]) -> (Vec<Docum
             findings: check_unit(&key, &docs),
         })
         .collect::<Vec<_>>();
-    let all: Vec<Finding> = files
+    let mut tally = Tally::default();
+    for f in files
         .iter()
-        .flat_map(|f| f.findings.iter().cloned())
-        .chain(units.iter().flat_map(|u| u.findings.iter().cloned()))
-        .collect();
-    let tally = Tally::of(&all);
+        .flat_map(|f| &f.findings)
+        .chain(units.iter().flat_map(|u| &u.findings))
+    {
+        match f.severity {
+            Severity::Error => tally.errors += 1,
+            Severity::Warning => tally.warnings += 1,
+            Severity::Info => tally.infos += 1,
+        }
+    }
     (
         documents,
         CheckReport {

@@ -232,15 +232,13 @@ fn annex_line(code: &str) -> AnnexLine {
 /// has several lines.
 fn check_annex(sink: &mut Sink<'_>) {
     let has_equipment_fields = sink.file.layout.index("tais_code").is_some();
-    let mut users: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
-    for (i, r) in sink.file.records.iter().enumerate() {
-        let key = (
-            sink.get(r, "insurer_number").to_string(),
-            sink.get(r, "insured_number").to_string(),
-        );
+    let file = sink.file;
+    let mut users: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    for (i, r) in file.records.iter().enumerate() {
+        let key = (file.get(r, "insurer_number"), file.get(r, "insured_number"));
         users.entry(key).or_default().push(i);
     }
-    let records = &sink.file.records;
+    let records = &file.records;
     for indices in users.values() {
         let mut totals = 0usize;
         let mut service_counts: HashMap<String, usize> = HashMap::new();

@@ -6,7 +6,7 @@ use crate::file_kind::FileKind;
 use crate::file_name::{FileMonth, SendUnitKey};
 use crate::finding::{Finding, Problem};
 use crate::layout::LayoutVersion;
-use crate::record::{CsvFile, Document};
+use crate::record::{CsvFile, Document, Record};
 
 use FileKind as K;
 
@@ -125,18 +125,6 @@ pub fn check_unit(key: &SendUnitKey, documents: &[&Document]) -> Vec<Finding> {
     }
 
     // Record links (§2.3).
-    let plan_keys = |f: &CsvFile, date_key: &str| -> HashSet<(String, String, String)> {
-        f.records
-            .iter()
-            .map(|r| {
-                (
-                    f.get(r, "insurer_number").into(),
-                    f.get(r, "insured_number").into(),
-                    f.get(r, date_key).into(),
-                )
-            })
-            .collect()
-    };
     let mut link = |dependent: Option<&CsvFile>,
                     dep_date: &str,
                     base_file: Option<&CsvFile>,
@@ -144,14 +132,7 @@ pub fn check_unit(key: &SendUnitKey, documents: &[&Document]) -> Vec<Finding> {
         let (Some(d), Some(b)) = (dependent, base_file) else {
             return;
         };
-        let keys = plan_keys(b, base_date);
-        if let Some(r) = d.records.iter().find(|r| {
-            !keys.contains(&(
-                d.get(r, "insurer_number").into(),
-                d.get(r, "insured_number").into(),
-                d.get(r, dep_date).into(),
-            ))
-        }) {
+        if let Some(r) = first_unlinked(d, dep_date, &key_set(b, base_date)) {
             let p = Problem::UnitLinkMissing {
                 dependent: d.kind().japanese_name(),
                 base: b.kind().japanese_name(),
@@ -218,14 +199,7 @@ pub fn check_unit(key: &SendUnitKey, documents: &[&Document]) -> Vec<Finding> {
         } else {
             "target_month"
         };
-        let keys = plan_keys(s, date_key);
-        if let Some(r) = b.records.iter().find(|r| {
-            !keys.contains(&(
-                b.get(r, "insurer_number").into(),
-                b.get(r, "insured_number").into(),
-                b.get(r, date_key).into(),
-            ))
-        }) {
+        if let Some(r) = first_unlinked(b, date_key, &key_set(s, date_key)) {
             let p = Problem::UnitBaseWithoutSupplement {
                 base: b.kind().japanese_name(),
             };
@@ -233,4 +207,57 @@ pub fn check_unit(key: &SendUnitKey, documents: &[&Document]) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// A record's link key (§2.3): (保険者番号, 被保険者番号, key date or month).
+type LinkKey<'f> = (&'f str, &'f str, &'f str);
+
+/// Every record with its link key, columns resolved once per file.
+fn link_keys<'f>(
+    f: &'f CsvFile,
+    date_key: &str,
+) -> impl Iterator<Item = (&'f Record, LinkKey<'f>)> {
+    let cols = [
+        f.layout.index("insurer_number"),
+        f.layout.index("insured_number"),
+        f.layout.index(date_key),
+    ];
+    let col =
+        move |r: &'f Record, i: Option<usize>| i.and_then(|i| r.fields.get(i)).unwrap_or_default();
+    f.records
+        .iter()
+        .map(move |r| (r, (col(r, cols[0]), col(r, cols[1]), col(r, cols[2]))))
+}
+
+/// The set of link keys of a file. Consecutive records mostly share a key (a user's lines), so
+/// repeats of the previous key are not hashed again.
+fn key_set<'f>(f: &'f CsvFile, date_key: &str) -> HashSet<LinkKey<'f>> {
+    let mut set = HashSet::new();
+    let mut last = None;
+    for (_, k) in link_keys(f, date_key) {
+        if last != Some(k) {
+            set.insert(k);
+            last = Some(k);
+        }
+    }
+    set
+}
+
+/// The first record of `f` whose link key is not in `keys`.
+fn first_unlinked<'f>(
+    f: &'f CsvFile,
+    date_key: &str,
+    keys: &HashSet<LinkKey<'_>>,
+) -> Option<&'f Record> {
+    let mut last = None;
+    for (r, k) in link_keys(f, date_key) {
+        if last == Some(k) {
+            continue;
+        }
+        if !keys.contains(&k) {
+            return Some(r);
+        }
+        last = Some(k);
+    }
+    None
 }

@@ -195,7 +195,7 @@ impl Layout {
     pub fn get<'r>(&self, record: &'r Record, key: &str) -> &'r str {
         self.index(key)
             .and_then(|i| record.fields.get(i))
-            .map_or("", String::as_str)
+            .unwrap_or_default()
     }
 }
 
@@ -209,7 +209,7 @@ pub trait TypedRecord: Default {
     fn from_record(layout: &Layout, record: &Record) -> Self {
         let mut out = Self::default();
         for (spec, value) in layout.fields.iter().zip(&record.fields) {
-            out.set(spec.key, value.clone());
+            out.set(spec.key, value.to_string());
         }
         out
     }

@@ -95,7 +95,7 @@ fn canonical_files_write_back_byte_identical() {
         };
         let written = write_csv(
             file.layout,
-            file.records.iter().map(|r| r.fields.as_slice()),
+            file.records.iter().map(|r| &r.fields),
         )
         .unwrap();
         if file.canonical {

@@ -137,11 +137,11 @@ proptest! {
         let outcome = read(&name, &bytes);
         let Some(Document::Csv(file)) = outcome.document else { panic!("{:?}", outcome.findings) };
         prop_assert_eq!(file.layout.version, version);
-        let read_back: Vec<Vec<String>> = file.records.iter().map(|r| r.fields.clone()).collect();
+        let read_back: Vec<Vec<String>> = file.records.iter().map(|r| r.fields.to_vec()).collect();
         // `～`, `―`, `￥` are CP932 already; nothing is substituted, so values come back as written.
         prop_assert_eq!(&read_back, &records);
         prop_assert!(file.canonical);
-        let again = write_csv(layout, file.records.iter().map(|r| r.fields.as_slice())).unwrap();
+        let again = write_csv(layout, file.records.iter().map(|r| &r.fields)).unwrap();
         prop_assert_eq!(again, bytes);
     }
 
@@ -190,7 +190,7 @@ fn substitutes_are_written_and_unmappable_refused() {
     else {
         panic!()
     };
-    assert_eq!(file.records[0].fields[4], "10時～12時 －5 ￥100");
+    assert_eq!(&file.records[0].fields[4], "10時～12時 －5 ￥100");
     let mut bad = rec;
     bad[5] = "吉田𠮷".into();
     let err = write_csv(l2, [bad]).unwrap_err();

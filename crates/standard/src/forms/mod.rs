@@ -51,6 +51,20 @@ pub(crate) struct Picked<'a> {
 }
 
 impl<'a> Picked<'a> {
+    /// The hierarchy numbers of the picked records (2表, 予防別表), blanks carried forward over
+    /// the whole file as the spec reads them.
+    pub fn carried_numbers(&self, keys: &[&str; 3]) -> Vec<[Option<u16>; 3]> {
+        let all = crate::check::carried_numbers(self.file, keys);
+        self.records
+            .iter()
+            .map(|r| {
+                all.get(r.number.saturating_sub(1))
+                    .copied()
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
     pub fn typed<T: TypedRecord>(&self) -> Vec<T> {
         self.records
             .iter()

@@ -9,7 +9,6 @@ use super::{
     Choice, Input, Picked, Place, Section, UserKey, certification_choices, pick_latest,
     plan_category_choices, render, spans, user_of,
 };
-use crate::check::carried_numbers;
 use crate::codes;
 use crate::file_kind::FileKind;
 use crate::layout::{CarePlan1, CarePlan2, CarePlan3, UserSupplement};
@@ -233,17 +232,8 @@ fn span_of(cell: &MergedCell) -> Option<Span> {
 }
 
 pub(crate) fn plan2(name: String, picked: &Picked<'_>) -> Plan2 {
-    let all = carried_numbers(picked.file, &["issue_no", "goal_no", "support_no"]);
     let records: Vec<CarePlan2> = picked.typed();
-    let numbers: Vec<[Option<u16>; 3]> = picked
-        .records
-        .iter()
-        .map(|r| {
-            all.get(r.number.saturating_sub(1))
-                .copied()
-                .unwrap_or_default()
-        })
-        .collect();
+    let numbers = picked.carried_numbers(&["issue_no", "goal_no", "support_no"]);
     let levels: Vec<LevelRow<'_>> = records
         .iter()
         .zip(&numbers)

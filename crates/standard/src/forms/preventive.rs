@@ -9,7 +9,6 @@ use super::{
     Choice, Input, Picked, Place, Section, UserKey, certification_choices, pick_latest,
     plan_category_choices, render, user_of,
 };
-use crate::check::carried_numbers;
 use crate::codes::{self, CodeList};
 use crate::file_kind::FileKind;
 use crate::layout::{
@@ -409,17 +408,8 @@ fn presence(v: &str) -> Vec<Choice> {
 }
 
 fn support_rows(p: &Picked<'_>) -> Vec<SupportRow> {
-    let all = carried_numbers(p.file, &["issue_no", "support_no", "service_no"]);
     let records: Vec<PreventivePlanSupport> = p.typed();
-    let numbers: Vec<[Option<u16>; 3]> = p
-        .records
-        .iter()
-        .map(|r| {
-            all.get(r.number.saturating_sub(1))
-                .copied()
-                .unwrap_or_default()
-        })
-        .collect();
+    let numbers = p.carried_numbers(&["issue_no", "support_no", "service_no"]);
     let levels: Vec<LevelRow<'_>> = records
         .iter()
         .zip(&numbers)

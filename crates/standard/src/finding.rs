@@ -51,7 +51,6 @@ pub enum Problem {
     },
     UserDefinedCharacter,
     NotCanonical,
-    CsvSyntax,
     HeaderSkipped,
     NoRecords,
     FileName {
@@ -165,7 +164,6 @@ impl Problem {
             Utf8Encoding { .. } => "W-ENC-002",
             UserDefinedCharacter => "E-ENC-003",
             NotCanonical => "I-CSV-003",
-            CsvSyntax => "E-CSV-004",
             HeaderSkipped => "W-CSV-001",
             NoRecords => "W-CSV-002",
             FileName { code, .. } => code,
@@ -251,7 +249,6 @@ impl Problem {
                 if *bom { "（BOM付き）" } else { "" }
             ),
             UserDefinedCharacter => "外字（ユーザー定義文字）が含まれています。標準仕様では外字は使えません".into(),
-            CsvSyntax => "CSV として読めない箇所があります（引用符の対応などを確認してください）".into(),
             NotCanonical => "引用符の付け方や改行コードが標準的な書き方と異なります（内容は同じです）".into(),
             HeaderSkipped => "先頭の項目が CSVバージョン（6桁の数字）でない行を読み飛ばしました（見出し行など）".into(),
             NoRecords => "データのレコードがありません".into(),
@@ -341,7 +338,6 @@ impl Problem {
                 if *bom { " with BOM" } else { "" }
             ),
             UserDefinedCharacter => "user-defined characters (gaiji) are not allowed".into(),
-            CsvSyntax => "the CSV could not be read (check quotes)".into(),
             NotCanonical => {
                 "quoting or line endings differ from the canonical form (same content)".into()
             }

@@ -3,3 +3,4 @@
 
 mod fixtures;
 mod round_trip;
+mod rules;

@@ -89,6 +89,10 @@ pub enum DeskError {
     ImportDir(PathBuf),
     #[error("E-DESK-052 この端末は {0} です。端末を失効させるには、端末ID を指定してください。")]
     RevokeSelf(String),
+    #[error(
+        "E-DESK-080 画面は {0} では開けません。この PC の中（127.0.0.1 など）だけで開きます。別の PC から使う場合は、その PC に Tsunagu を入れて端末を追加してください。"
+    )]
+    NotLoopback(String),
 }
 
 impl DeskError {
@@ -117,6 +121,7 @@ impl DeskError {
             DeskError::ImportConflict(_) => "E-DESK-050",
             DeskError::ImportDir(_) => "E-DESK-051",
             DeskError::RevokeSelf(_) => "E-DESK-052",
+            DeskError::NotLoopback(_) => "E-DESK-080",
         }
     }
 

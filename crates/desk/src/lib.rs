@@ -6,6 +6,7 @@
 
 pub mod atomic;
 pub mod client;
+pub mod diff;
 mod error;
 pub mod evidence;
 pub mod folder;
@@ -13,8 +14,12 @@ pub mod partners;
 pub mod pins;
 pub mod receive;
 pub mod send;
+pub mod settings;
 pub mod status;
 pub mod store;
+pub mod sync;
+pub mod unit_files;
+pub mod web;
 
 use time::{OffsetDateTime, UtcOffset};
 use tsunagu_protocol::{RegisterDeviceRequest, RegisterDeviceResponse};

@@ -272,6 +272,18 @@ async fn receive_one(
         received_at: now_unix(),
         final_receipt_posted: false,
     };
+    // Kept for the UI (forms, version comparison); idempotent, so before the record.
+    crate::unit_files::keep(
+        &desk.store,
+        &crate::unit_files::UnitRef {
+            flow: crate::unit_files::Flow::Received,
+            sender: unit.sender,
+            recipient: unit.recipient,
+            unit_id: unit.unit_id.clone(),
+        },
+        &opened.files,
+    )
+    .await?;
     // Recorded before the receipt: a crash after this never imports the unit twice.
     desk.store.insert_received(&unit).await?;
     finish_receipt(desk, me, item, &unit).await?;

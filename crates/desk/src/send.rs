@@ -353,6 +353,17 @@ async fn send_one(
                 rejection_reason: None,
                 last_error: None,
             };
+            crate::unit_files::keep(
+                &desk.store,
+                &crate::unit_files::UnitRef {
+                    flow: crate::unit_files::Flow::Sent,
+                    sender,
+                    recipient,
+                    unit_id: unit_id.clone(),
+                },
+                &unit.files,
+            )
+            .await?;
             // Stored before the upload: a retry sends these bytes, never a new sealing.
             desk.store.insert_sealed(&row).await?;
             row

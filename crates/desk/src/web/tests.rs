@@ -1,0 +1,275 @@
+//! Handler tests: loopback-only binding, the login token and session cookie, the Host check,
+//! CSRF (token, Origin, Sec-Fetch-Site) and the security headers.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+use tsunagu_seal::DeviceSecretKeys;
+use tsunagu_standard::OfficeId;
+
+use super::*;
+use crate::folder::{DataDir, OfficeConfig};
+use crate::settings::DeskSettings;
+use crate::sync::{Shared, Timing};
+use crate::{Desk, HubClient, Store};
+
+const ADDR: &str = "127.0.0.1:48123";
+
+async fn app(dir: &std::path::Path) -> Arc<App> {
+    let keys = DeviceSecretKeys::generate(time::OffsetDateTime::now_utc()).unwrap();
+    let config = OfficeConfig {
+        // Nothing listens there: the UI must work without the hub.
+        hub_url: "http://127.0.0.1:9".into(),
+        office_id: OfficeId::parse("3100000001_43").unwrap(),
+        office_name: "つなぐ居宅".into(),
+        municipality_code: "312029".into(),
+        device_id: "dev_1".into(),
+        device_name: "事務所PC".into(),
+        key_id: keys.key_id().to_string(),
+        fingerprint: keys.public().fingerprint().short(),
+        registered_at: 1,
+    };
+    let desk = Desk {
+        dir: DataDir::new(dir),
+        client: HubClient::new(&config.hub_url, Some("t".into())).unwrap(),
+        config,
+        store: Store::in_memory().await.unwrap(),
+    };
+    let shared = Arc::new(Shared::new(
+        desk,
+        keys,
+        DeskSettings::default(),
+        Timing::from_env(),
+    ));
+    Arc::new(App {
+        shared,
+        security: Security::new(ADDR.parse::<SocketAddr>().unwrap()),
+    })
+}
+
+fn get(uri: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(uri).header(header::HOST, ADDR);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+async fn body(res: axum::response::Response) -> String {
+    String::from_utf8(to_bytes(res.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap()
+}
+
+/// Logs in; returns (cookie, csrf token from the settings page).
+async fn login(app: &Arc<App>) -> (String, String) {
+    let url = app.security.login_url();
+    let path = url.trim_start_matches(&format!("http://{ADDR}"));
+    let res = router(app.clone()).oneshot(get(path, None)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let set = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    assert!(set.starts_with("tsunagu_desk_48123="), "{set}");
+    let cookie = set.split(';').next().unwrap().to_string();
+    let res = router(app.clone())
+        .oneshot(get("/settings", Some(&cookie)))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = body(res).await;
+    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = html[at..at + 64].to_string();
+    (cookie, csrf)
+}
+
+fn post(uri: &str, cookie: &str, form: &str, extra: &[(&str, &str)]) -> Request<Body> {
+    let mut b = Request::post(uri)
+        .header(header::HOST, ADDR)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    for (k, v) in extra {
+        b = b.header(*k, *v);
+    }
+    b.body(Body::from(form.to_string())).unwrap()
+}
+
+#[tokio::test]
+async fn binds_only_to_loopback() {
+    for ip in ["0.0.0.0", "192.168.1.10", "::"] {
+        let ip: IpAddr = ip.parse().unwrap();
+        let e = bind(ip, 0).await.unwrap_err();
+        assert_eq!(e.code(), "E-DESK-080", "{ip}");
+    }
+    let l = bind("127.0.0.1".parse().unwrap(), 0).await.unwrap();
+    assert!(l.local_addr().unwrap().ip().is_loopback());
+}
+
+#[tokio::test]
+async fn pages_need_the_session_from_the_start_token() {
+    let t = tempfile::tempdir().unwrap();
+    let app = app(t.path()).await;
+    let res = router(app.clone())
+        .oneshot(get("/inbox", None))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = router(app.clone())
+        .oneshot(get("/login?token=wrong", None))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.headers().get(header::SET_COOKIE).is_none());
+    let res = router(app.clone())
+        .oneshot(get("/inbox", Some("tsunagu_desk_48123=forged")))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let (cookie, _) = login(&app).await;
+    for page in [
+        "/inbox",
+        "/sent",
+        "/history",
+        "/settings",
+        "/fragments/notices",
+    ] {
+        let res = router(app.clone())
+            .oneshot(get(page, Some(&cookie)))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{page}");
+        let html = body(res).await;
+        assert!(
+            !html.contains("http://") || html.contains("127.0.0.1"),
+            "{page}: no external URLs"
+        );
+    }
+    let inbox = body(
+        router(app.clone())
+            .oneshot(get("/inbox", Some(&cookie)))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(inbox.contains("受信箱") && inbox.contains("/static/htmx-2.0.11.min.js"));
+}
+
+#[tokio::test]
+async fn a_foreign_host_is_refused_even_with_a_session() {
+    let t = tempfile::tempdir().unwrap();
+    let app = app(t.path()).await;
+    let (cookie, _) = login(&app).await;
+    let req = Request::get("/inbox")
+        .header(header::HOST, "evil.example:48123")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let res = router(app.clone()).oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::MISDIRECTED_REQUEST);
+}
+
+#[tokio::test]
+async fn posts_need_the_csrf_token_and_the_same_origin() {
+    let t = tempfile::tempdir().unwrap();
+    let app = app(t.path()).await;
+    let (cookie, csrf) = login(&app).await;
+    let ok_form = format!("csrf={csrf}");
+    // No token, a wrong token.
+    for form in ["", "csrf=0000"] {
+        let res = router(app.clone())
+            .oneshot(post("/sync", &cookie, form, &[]))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{form:?}");
+    }
+    // The right token from another site.
+    let cross = [
+        [
+            ("origin", "http://evil.example"),
+            ("sec-fetch-site", "same-origin"),
+        ],
+        [("origin", "null"), ("sec-fetch-site", "same-origin")],
+        [
+            ("origin", "http://127.0.0.1:48123"),
+            ("sec-fetch-site", "cross-site"),
+        ],
+        [
+            ("origin", "http://127.0.0.1:9999"),
+            ("sec-fetch-site", "same-site"),
+        ],
+    ];
+    for headers in &cross {
+        let res = router(app.clone())
+            .oneshot(post("/sync", &cookie, &ok_form, headers))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{headers:?}");
+    }
+    // Same origin with the token.
+    let res = router(app.clone())
+        .oneshot(post(
+            "/sync",
+            &cookie,
+            &ok_form,
+            &[
+                ("origin", "http://127.0.0.1:48123"),
+                ("sec-fetch-site", "same-origin"),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Another session's token does not work for this one.
+    let (cookie2, _) = login(&app).await;
+    let res = router(app.clone())
+        .oneshot(post("/sync", &cookie2, &ok_form, &[]))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn settings_are_saved_through_the_form() {
+    let t = tempfile::tempdir().unwrap();
+    let app = app(t.path()).await;
+    let (cookie, csrf) = login(&app).await;
+    let form = format!("csrf={csrf}&outbox_dir=out2&import_dir=in2");
+    let res = router(app.clone())
+        .oneshot(post("/settings", &cookie, &form, &[]))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let saved = DeskSettings::load(&app.shared.desk.dir).unwrap();
+    assert_eq!(saved.outbox_dir, std::path::PathBuf::from("out2"));
+    assert!(t.path().join("in2").is_dir());
+}
+
+#[tokio::test]
+async fn security_headers_on_every_response() {
+    let t = tempfile::tempdir().unwrap();
+    let app = app(t.path()).await;
+    for (uri, cookie) in [("/inbox", None), ("/static/desk.css", None)] {
+        let res = router(app.clone()).oneshot(get(uri, cookie)).await.unwrap();
+        let h = res.headers();
+        let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.starts_with("default-src 'self'"), "{csp}");
+        assert!(
+            !csp.contains("script-src") || !csp.contains("unsafe"),
+            "{csp}"
+        );
+        assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
+        assert_eq!(h[header::REFERRER_POLICY], "no-referrer");
+    }
+    let res = router(app.clone())
+        .oneshot(get("/static/htmx-2.0.11.min.js", None))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(body(res).await.len() > 40_000);
+}

@@ -6,6 +6,8 @@ use clap::Subcommand;
 
 pub mod check;
 pub mod convert;
+pub mod demo;
+pub mod desk;
 pub mod insight;
 pub mod layouts;
 pub mod office;
@@ -40,6 +42,10 @@ pub enum Command {
     Status(status::Args),
     /// 取引先の事業所（Tsunagu 利用の有無、鍵の指紋）を表示する。trust で新しい鍵を信頼する
     Partners(partners::Args),
+    /// 事業所の画面（受信箱・送信済・帳票・取引先・証跡・設定）を開き、ハブと介護ソフトのフォルダを自動で同期する
+    Desk(desk::Args),
+    /// デモ: ハブと2つの事業所（居宅介護支援・訪問介護）を架空のデータで動かし、両方の画面の URL を表示する
+    Demo(demo::Args),
     /// 市町村向けの分析: 事業所の圏域割当、導入状況、働きかけ先、アンケート、タイムスタディ、削減効果
     Insight(insight::Args),
 }
@@ -58,5 +64,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Status(a) => status::run(a),
         Command::Partners(a) => partners::run(a),
         Command::Insight(a) => insight::run(a),
+        Command::Desk(a) => desk::run(a),
+        Command::Demo(a) => demo::run(a),
     }
 }

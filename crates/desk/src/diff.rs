@@ -24,7 +24,8 @@ impl LineKey {
     /// `10:00〜11:00` or `時間指定なし`.
     pub fn time_label(&self) -> String {
         let hm = |t: &str| {
-            if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
+            // 9999 is the standard's "no time" (e.g. 福祉用具貸与).
+            if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) && t != "9999" {
                 Some(format!("{}:{}", &t[..2], &t[2..]))
             } else {
                 None
@@ -259,7 +260,7 @@ mod tests {
     #[test]
     fn labels() {
         assert_eq!(key("1", "1000").time_label(), "10:00〜11:00");
-        assert_eq!(key("1", "9999").time_label(), "99:99〜11:00");
+        assert_eq!(key("1", "9999").time_label(), "時間指定なし");
         let none = LineKey {
             start: "".into(),
             ..key("1", "")

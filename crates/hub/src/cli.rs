@@ -11,19 +11,21 @@ use crate::config::HubConfig;
 use crate::startup::Hub;
 use crate::{now_unix, ops, to_datetime};
 
+// Doc comments on clap items are the `--help` text people read, so they are Japanese.
+
 /// `tsunagu hub [OPTIONS] [COMMAND]` — with no command, serves.
 #[derive(Debug, Clone, clap::Args)]
 pub struct HubArgs {
-    /// TOML config file (also TSUNAGU_HUB_CONFIG).
+    /// 設定ファイル（TOML）
     #[arg(long, global = true, env = "TSUNAGU_HUB_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Database: postgres://… for PostgreSQL, or a SQLite file path (default ./tsunagu-data/hub.sqlite).
+    /// データベース: PostgreSQL なら postgres://…、SQLite ならファイルのパス（既定 ./tsunagu-data/hub.sqlite）
     #[arg(long, global = true, value_name = "URL")]
     pub database: Option<String>,
-    /// Data directory for the embedded SQLite database.
+    /// 組み込みの SQLite データベースを置くディレクトリ
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Address to listen on (serve only), e.g. 0.0.0.0:8740.
+    /// 待ち受けアドレス（サーバーとして動かすときのみ）。例: 0.0.0.0:8740
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
     #[command(subcommand)]
@@ -33,55 +35,55 @@ pub struct HubArgs {
 /// Subcommands of `tsunagu hub`.
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum HubCommand {
-    /// Serve the hub API (the default).
+    /// ハブの API を提供する（コマンドを省略したときの動作）
     Serve {
-        /// Address to listen on, e.g. 0.0.0.0:8740.
+        /// 待ち受けアドレス。例: 0.0.0.0:8740
         #[arg(long, value_name = "ADDR")]
         listen: Option<SocketAddr>,
     },
-    /// Issue a single-use invite code for an office (registering the office if --name and --municipality are given).
+    /// 事業所の招待コード（1回限り）を発行する。新しい事業所は --name と --municipality を付けると登録もする
     Invite {
-        /// 事業所番号 (10 digits).
+        /// 事業所番号（10桁）
         #[arg(long)]
         office: String,
-        /// サービス種類コード (2 characters, e.g. 43).
+        /// サービス種類コード（2文字。例: 43）
         #[arg(long)]
         kind: String,
-        /// 事業所名 (needed when the office is new).
+        /// 事業所名（新しい事業所のときに必要）
         #[arg(long)]
         name: Option<String>,
-        /// 市区町村コード, 6 digits (needed when the office is new).
+        /// 市区町村コード（6桁。新しい事業所のときに必要）
         #[arg(long)]
         municipality: Option<String>,
-        /// Days the code stays valid (default from config, 14).
+        /// 招待コードの有効日数（既定は設定の invite_ttl_days、14日）
         #[arg(long)]
         ttl_days: Option<u32>,
     },
-    /// List offices and their devices.
+    /// 事業所と端末の一覧を表示する
     Offices,
-    /// The audit log.
+    /// 監査ログ
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Ciphertext retention.
+    /// 暗号文の保存期間
     Retention {
         #[command(subcommand)]
         command: RetentionCommand,
     },
-    /// Print an example config file with every key and its default.
+    /// すべての設定項目と既定値を書いた設定ファイルの例を表示する
     DefaultConfig,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain; exit non-zero at the first broken row.
+    /// ハッシュの連鎖をたどって検証する。壊れた行があれば、その行を示して異常終了する
     Verify,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum RetentionCommand {
-    /// Delete ciphertext past the retention periods now.
+    /// 保存期間を過ぎた暗号文を今すぐ削除する
     Run,
 }
 
@@ -112,7 +114,7 @@ pub fn run(args: HubArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("tokio runtime")?;
+        .context("E-HUB-START-005 非同期処理の実行環境（tokio）を起動できません")?;
     runtime.block_on(run_async(
         args.command.unwrap_or(HubCommand::Serve { listen: None }),
         config,
@@ -120,10 +122,17 @@ pub fn run(args: HubArgs) -> anyhow::Result<()> {
 }
 
 fn init_logging() {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // Logs go to stderr (stdout carries the "started" line scripts read); colours only on a
+    // terminal, so log files and journald get no escape codes.
     // The binary may already have installed a subscriber; that one wins.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }
 
 fn format_time(unix: i64) -> String {
@@ -136,11 +145,10 @@ async fn run_async(command: HubCommand, config: HubConfig) -> anyhow::Result<()>
     match command {
         HubCommand::Serve { .. } => {
             init_logging();
-            let scheme = if config.tls.is_some() { "https" } else { "http" };
             let hub = Hub::build(config).await?;
             // A stable line on stdout: people read it, and scripts and tests that start the hub
-            // on port 0 learn the address from it.
-            println!("ハブを起動しました: {scheme}://{}", hub.local_addr());
+            // on port 0 learn the address from it. https:// when TLS is on.
+            println!("ハブを起動しました: {}", hub.base_url());
             use std::io::Write as _;
             let _ = std::io::stdout().flush();
             hub.run_until_stopped().await?;

@@ -86,6 +86,9 @@ pub struct HubConfig {
     pub max_json_bytes: u64,
     /// Seconds a request may take before the hub answers 408.
     pub request_timeout_secs: u64,
+    /// Seconds a connection may take for its TLS handshake and for each request's headers, and may
+    /// sit idle between requests; then it is closed (slow or half-open clients).
+    pub header_read_timeout_secs: u64,
     /// Days an invite code stays valid.
     pub invite_ttl_days: u32,
     pub retention: RetentionConfig,
@@ -103,6 +106,7 @@ impl Default for HubConfig {
             max_envelope_bytes: tsunagu_protocol::DEFAULT_MAX_ENVELOPE_BYTES,
             max_json_bytes: 256 * 1024,
             request_timeout_secs: 60,
+            header_read_timeout_secs: 10,
             invite_ttl_days: 14,
             retention: RetentionConfig::default(),
             tls: None,
@@ -110,34 +114,44 @@ impl Default for HubConfig {
     }
 }
 
-/// The environment variables the hub reads, for docs and `--help`.
+/// The environment variables the hub reads, with a Japanese description for people.
 pub const ENV_VARS: &[(&str, &str)] = &[
-    ("TSUNAGU_HUB_CONFIG", "path of the TOML config file"),
-    ("TSUNAGU_HUB_LISTEN", "listen address, e.g. 0.0.0.0:8740"),
+    ("TSUNAGU_HUB_CONFIG", "設定ファイル（TOML）のパス"),
+    ("TSUNAGU_HUB_LISTEN", "待ち受けアドレス（例: 0.0.0.0:8740）"),
     (
         "TSUNAGU_DATA_DIR",
-        "data directory (SQLite file hub.sqlite)",
+        "データディレクトリ（SQLite のファイル hub.sqlite を置く）",
     ),
-    ("TSUNAGU_DATABASE_URL", "postgres://… or a SQLite file path"),
-    ("TSUNAGU_DB_POOL_SIZE", "database connections"),
-    ("TSUNAGU_MAX_ENVELOPE_BYTES", "largest envelope in bytes"),
-    ("TSUNAGU_MAX_JSON_BYTES", "largest JSON body in bytes"),
-    ("TSUNAGU_REQUEST_TIMEOUT_SECS", "request timeout in seconds"),
-    ("TSUNAGU_INVITE_TTL_DAYS", "invite validity in days"),
+    (
+        "TSUNAGU_DATABASE_URL",
+        "postgres://… または SQLite のファイルパス",
+    ),
+    ("TSUNAGU_DB_POOL_SIZE", "データベース接続数"),
+    ("TSUNAGU_MAX_ENVELOPE_BYTES", "封筒の最大サイズ（バイト）"),
+    ("TSUNAGU_MAX_JSON_BYTES", "JSON 本文の最大サイズ（バイト）"),
+    (
+        "TSUNAGU_REQUEST_TIMEOUT_SECS",
+        "1 リクエストの制限時間（秒）",
+    ),
+    (
+        "TSUNAGU_HEADER_READ_TIMEOUT_SECS",
+        "TLS ハンドシェイク・リクエストヘッダー受信・接続の待機の制限時間（秒）",
+    ),
+    ("TSUNAGU_INVITE_TTL_DAYS", "招待コードの有効日数"),
     (
         "TSUNAGU_RETENTION_AFTER_FINAL_DAYS",
-        "days to keep ciphertext after the final receipt",
+        "最終受領後に暗号文を残す日数",
     ),
     (
         "TSUNAGU_RETENTION_UNACKNOWLEDGED_DAYS",
-        "days to keep ciphertext never acknowledged",
+        "受領されない暗号文を残す日数",
     ),
     (
         "TSUNAGU_RETENTION_INTERVAL_MINUTES",
-        "minutes between retention passes (0 = off)",
+        "保存期間の処理の間隔（分、0 で無効）",
     ),
-    ("TSUNAGU_TLS_CERT", "TLS certificate chain (PEM)"),
-    ("TSUNAGU_TLS_KEY", "TLS private key (PEM)"),
+    ("TSUNAGU_TLS_CERT", "TLS の証明書チェーン（PEM）"),
+    ("TSUNAGU_TLS_KEY", "TLS の秘密鍵（PEM）"),
 ];
 
 impl HubConfig {
@@ -201,6 +215,9 @@ impl HubConfig {
         if let Some(v) = get("TSUNAGU_REQUEST_TIMEOUT_SECS") {
             self.request_timeout_secs = parse("TSUNAGU_REQUEST_TIMEOUT_SECS", v)?;
         }
+        if let Some(v) = get("TSUNAGU_HEADER_READ_TIMEOUT_SECS") {
+            self.header_read_timeout_secs = parse("TSUNAGU_HEADER_READ_TIMEOUT_SECS", v)?;
+        }
         if let Some(v) = get("TSUNAGU_INVITE_TTL_DAYS") {
             self.invite_ttl_days = parse("TSUNAGU_INVITE_TTL_DAYS", v)?;
         }
@@ -239,6 +256,12 @@ impl HubConfig {
                 value: "0".into(),
             });
         }
+        if self.header_read_timeout_secs == 0 {
+            return Err(ConfigError::Env {
+                name: "header_read_timeout_secs",
+                value: "0".into(),
+            });
+        }
         Ok(())
     }
 
@@ -258,13 +281,20 @@ impl HubConfig {
         Duration::from_secs(self.request_timeout_secs)
     }
 
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs)
+    }
+
     /// An example config file with every key and its default (for `tsunagu hub default-config`).
     pub fn example_toml() -> String {
         // Serializing a plain struct of scalars to TOML cannot fail.
         let body = toml::to_string_pretty(&HubConfig::default()).unwrap_or_default();
         format!(
-            "# Tsunagu hub configuration. Every key is optional; TSUNAGU_* environment variables override it.\n\
+            "# つなぐ ハブの設定ファイル。どの項目も省略でき、省略すると下の既定値になります。\n\
+             # 環境変数 TSUNAGU_* があればそちらが優先されます（docs/operations.md）。\n\
+             # PostgreSQL を使うとき:\n\
              # database_url = \"postgres://tsunagu@127.0.0.1/tsunagu\"\n\
+             # HTTPS で待ち受けるとき（証明書チェーンと秘密鍵の PEM ファイル）:\n\
              # [tls]\n# cert = \"/etc/tsunagu/fullchain.pem\"\n# key = \"/etc/tsunagu/privkey.pem\"\n\n{body}"
         )
     }
@@ -281,6 +311,7 @@ mod tests {
         assert!(c.effective_database_url().ends_with("hub.sqlite"));
         assert_eq!(c.retention.after_final_days, 30);
         assert_eq!(c.retention.unacknowledged_days, 180);
+        assert_eq!(c.header_read_timeout(), Duration::from_secs(10));
     }
 
     #[test]
@@ -288,10 +319,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hub.toml");
         std::fs::write(&path, "listen = \"0.0.0.0:9000\"\nmax_envelope_bytes = 1000\n[retention]\nafter_final_days = 7\n").unwrap();
-        let c = HubConfig::load_with(Some(&path), |k| {
-            (k == "TSUNAGU_MAX_ENVELOPE_BYTES").then(|| "2000".to_string())
+        let c = HubConfig::load_with(Some(&path), |k| match k {
+            "TSUNAGU_MAX_ENVELOPE_BYTES" => Some("2000".to_string()),
+            "TSUNAGU_HEADER_READ_TIMEOUT_SECS" => Some("3".to_string()),
+            _ => None,
         })
         .unwrap();
+        assert_eq!(c.header_read_timeout_secs, 3);
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.max_envelope_bytes, 2000);
         assert_eq!(c.retention.after_final_days, 7);
@@ -309,6 +343,11 @@ mod tests {
             HubConfig::load_with(None, |k| (k == "TSUNAGU_TLS_CERT")
                 .then(|| "a.pem".to_string())),
             Err(ConfigError::TlsIncomplete)
+        ));
+        assert!(matches!(
+            HubConfig::load_with(None, |k| (k == "TSUNAGU_HEADER_READ_TIMEOUT_SECS")
+                .then(|| "0".to_string())),
+            Err(ConfigError::Env { .. })
         ));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hub.toml");

@@ -5,7 +5,8 @@
 //! key that opens an envelope. Layout (zero2prod / kanidm style):
 //! - [`store`]: the `Store` trait and its SQLite / PostgreSQL implementations;
 //! - [`routes`]: thin axum handlers over the store; [`error`]: the one error → HTTP mapping;
-//! - [`startup`]: `Hub::build(config)` / `run_until_stopped()`; [`config`]: TOML + `TSUNAGU_*` env;
+//! - [`startup`]: `Hub::build(config)` / `run_until_stopped()`; [`serve`]: the accept loop (TLS,
+//!   connection deadlines, graceful shutdown); [`config`]: TOML + `TSUNAGU_*` env;
 //! - [`ops`]: operator functions (create office, invite, audit verify, retention) used by [`cli`].
 
 pub mod auth;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod openapi;
 pub mod ops;
 pub mod routes;
+pub mod serve;
 pub mod startup;
 pub mod store;
 

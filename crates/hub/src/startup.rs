@@ -1,6 +1,6 @@
 //! Building and running the hub (zero2prod's `Application`): `Hub::build(config)` binds the
-//! listener and opens (and migrates) the store; `run_until_stopped()` serves until Ctrl-C or
-//! SIGTERM, then drains in-flight requests.
+//! listener, reads the TLS files and opens (and migrates) the store; `run_until_stopped()` serves
+//! (see [`crate::serve`]) until Ctrl-C or SIGTERM, then drains in-flight requests.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -33,10 +33,8 @@ pub enum HubError {
     },
     #[error("E-HUB-START-002 データベースを開けません（{url}）: {source}")]
     Store { url: String, source: StoreError },
-    #[error("E-HUB-START-003 TLS の証明書または秘密鍵を読めません: {0}")]
-    Tls(std::io::Error),
-    #[error("E-HUB-START-004 サーバーが異常終了しました: {0}")]
-    Serve(std::io::Error),
+    #[error("E-HUB-START-003 TLS の証明書または秘密鍵を使えません: {0}")]
+    Tls(String),
 }
 
 /// Shared by every handler.
@@ -92,11 +90,16 @@ pub struct Hub {
     listener: tokio::net::TcpListener,
     addr: SocketAddr,
     state: AppState,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl Hub {
     /// Opens the store named by the config and binds `config.listen`.
     pub async fn build(config: HubConfig) -> Result<Self, HubError> {
+        // Bad TLS files fail before anything else is touched.
+        if let Some(tls) = &config.tls {
+            crate::serve::tls_acceptor(tls)?;
+        }
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| HubError::Bind {
@@ -121,7 +124,7 @@ impl Hub {
         Self::with_store(config, store, listener)
     }
 
-    /// A hub over an existing store.
+    /// A hub over an existing store. Reads the TLS files when the config names them.
     pub fn with_store(
         config: HubConfig,
         store: Arc<dyn Store>,
@@ -131,6 +134,11 @@ impl Hub {
             addr: config.listen,
             source,
         })?;
+        let tls = config
+            .tls
+            .as_ref()
+            .map(crate::serve::tls_acceptor)
+            .transpose()?;
         Ok(Self {
             listener,
             addr,
@@ -138,12 +146,23 @@ impl Hub {
                 store,
                 config: Arc::new(config),
             },
+            tls,
         })
     }
 
     /// The address actually bound (the port when 0 was asked for).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// `https` when serving TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
+    }
+
+    /// `scheme://address` as bound, e.g. `https://127.0.0.1:8740`.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.scheme(), self.addr)
     }
 
     pub fn store(&self) -> Arc<dyn Store> {
@@ -155,55 +174,34 @@ impl Hub {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` completes, then drains in-flight requests. Also runs the
-    /// periodic retention task.
+    /// Serves until `shutdown` completes, then drains in-flight requests (at most 20 s). Also
+    /// runs the periodic retention task. Errors surface from [`Hub::build`]; serving itself
+    /// retries failed accepts, so today this always returns `Ok`.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), HubError> {
+        let scheme = self.scheme();
         let Hub {
             listener,
             addr,
             state,
+            tls,
         } = self;
         let retention = spawn_retention(state.clone());
         let app = router(state.clone());
-        let scheme = if state.config.tls.is_some() {
-            "https"
-        } else {
-            "http"
+        let options = crate::serve::ServeOptions {
+            tls,
+            header_read_timeout: state.config.header_read_timeout(),
+            shutdown_grace: SHUTDOWN_GRACE,
         };
         tracing::info!(%addr, scheme, backend = state.store.backend(), "tsunagu hub listening");
-        let result = match &state.config.tls {
-            None => axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-                .map_err(HubError::Serve),
-            Some(tls) => {
-                let rustls =
-                    axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
-                        .await
-                        .map_err(HubError::Tls)?;
-                let handle = axum_server::Handle::new();
-                let h = handle.clone();
-                tokio::spawn(async move {
-                    shutdown.await;
-                    h.graceful_shutdown(Some(SHUTDOWN_GRACE));
-                });
-                let std_listener = listener.into_std().map_err(HubError::Serve)?;
-                axum_server::from_tcp_rustls(std_listener, rustls)
-                    .map_err(HubError::Serve)?
-                    .handle(handle)
-                    .serve(app.into_make_service())
-                    .await
-                    .map_err(HubError::Serve)
-            }
-        };
+        crate::serve::serve(listener, app, options, shutdown).await;
         if let Some(task) = retention {
             task.abort();
         }
         tracing::info!("tsunagu hub stopped");
-        result
+        Ok(())
     }
 }
 

@@ -150,6 +150,19 @@ impl TestApp {
     }
 
     pub async fn spawn_with(db: &TestDb, tweak: impl FnOnce(&mut HubConfig)) -> TestApp {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Self::spawn_with_client(db, tweak, http).await
+    }
+
+    /// Like [`TestApp::spawn_with`] with a given client (e.g. one trusting a test certificate).
+    pub async fn spawn_with_client(
+        db: &TestDb,
+        tweak: impl FnOnce(&mut HubConfig),
+        http: reqwest::Client,
+    ) -> TestApp {
         let mut config = HubConfig {
             database_url: Some(db.url().to_string()),
             db_pool_size: 4,
@@ -162,18 +175,15 @@ impl TestApp {
         let hub = Hub::build_with_listener(config.clone(), listener)
             .await
             .unwrap();
-        let addr = hub.local_addr();
+        let base = hub.base_url();
         let store = hub.store();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(hub.run_until(async move {
             let _ = rx.await;
         }));
         TestApp {
-            base: format!("http://{addr}"),
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .unwrap(),
+            base,
+            http,
             store,
             config,
             _shutdown: tx,

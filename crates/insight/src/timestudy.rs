@@ -176,8 +176,10 @@ pub fn parse_clock(s: &str) -> Option<u32> {
     };
     let h: u32 = h.parse().ok()?;
     let m: u32 = m.parse().ok()?;
+    // `then`, not `then_some`: the product must not be computed for an out-of-range hour
+    // (found by fuzzing: `99999999:00` overflowed).
     (h <= 48 && m < 60)
-        .then_some(h * 60 + m)
+        .then(|| h * 60 + m)
         .filter(|&t| t <= 2 * DAY_MINUTES)
 }
 
@@ -610,6 +612,14 @@ pub fn compare(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn huge_hours_are_refused_without_overflow() {
+        assert_eq!(parse_clock("99999999:00"), None);
+        assert_eq!(parse_clock("4294967295:59"), None);
+        assert_eq!(parse_clock("48:00"), Some(2880));
+    }
+
     use super::*;
 
     fn d(s: &str) -> Day {

@@ -301,3 +301,21 @@ proptest! {
         prop_assert_eq!(address::normalize(&once), once.clone());
     }
 }
+
+/// Inputs the fuzzer once crashed on (tests/fuzz-regressions), replayed as the `insight_survey`
+/// fuzz target feeds them.
+#[test]
+fn fuzz_regressions_do_not_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        let survey = tsunagu_insight::survey::Survey::builtin("h1", "導入状況");
+        let _ = tsunagu_insight::survey::parse_answers(&survey, "answers.csv", &data, &[]);
+        let _ = tsunagu_insight::timestudy::parse_records(
+            "timestudy.csv",
+            &data,
+            &tsunagu_insight::categories::CategorySet::exchange(),
+            tsunagu_insight::timestudy::Phase::Single,
+        );
+    }
+}

@@ -93,11 +93,7 @@ fn canonical_files_write_back_byte_identical() {
         let Some(Document::Csv(file)) = read(&name, &bytes).document else {
             panic!("{name}")
         };
-        let written = write_csv(
-            file.layout,
-            file.records.iter().map(|r| &r.fields),
-        )
-        .unwrap();
+        let written = write_csv(file.layout, file.records.iter().map(|r| &r.fields)).unwrap();
         if file.canonical {
             assert_eq!(written, bytes, "{name}");
         } else {

@@ -29,25 +29,25 @@ pub struct MalformedByte {
 /// Decodes a file: a UTF-8 BOM or a valid non-ASCII UTF-8 text is taken as UTF-8 (warned about by
 /// the caller); anything else must be strict CP932.
 pub fn decode(bytes: &[u8]) -> Result<(String, SourceEncoding), MalformedByte> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        if let Ok(s) = std::str::from_utf8(rest) {
-            return Ok((s.to_string(), SourceEncoding::Utf8Bom));
-        }
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF")
+        && let Ok(s) = std::str::from_utf8(rest)
+    {
+        return Ok((s.to_string(), SourceEncoding::Utf8Bom));
     }
     // Japanese in UTF-8 is made of 3-byte sequences (U+0800 and up); a CP932 text is practically
     // never valid UTF-8 with such a sequence. Half-width kana pairs, though, can form valid 2-byte
     // UTF-8 (ﾊｱ = CA B1 = U+02B1), so a text whose only non-ASCII is 2-byte UTF-8 is CP932 when it
     // decodes as CP932.
-    if !bytes.is_ascii() {
-        if let Ok(s) = std::str::from_utf8(bytes) {
-            if s.chars().any(|c| u32::from(c) >= 0x800) {
-                return Ok((s.to_string(), SourceEncoding::Utf8));
-            }
-            return match decode_cp932(bytes) {
-                Ok(t) => Ok((t, SourceEncoding::Cp932)),
-                Err(_) => Ok((s.to_string(), SourceEncoding::Utf8)),
-            };
+    if !bytes.is_ascii()
+        && let Ok(s) = std::str::from_utf8(bytes)
+    {
+        if s.chars().any(|c| u32::from(c) >= 0x800) {
+            return Ok((s.to_string(), SourceEncoding::Utf8));
         }
+        return match decode_cp932(bytes) {
+            Ok(t) => Ok((t, SourceEncoding::Cp932)),
+            Err(_) => Ok((s.to_string(), SourceEncoding::Utf8)),
+        };
     }
     decode_cp932(bytes).map(|s| (s, SourceEncoding::Cp932))
 }

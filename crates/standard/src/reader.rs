@@ -370,10 +370,7 @@ mod tests {
             let lines: Vec<u64> = records.iter().map(|r| r.line).collect();
             // No record starts with 6 digits, so use the raw parser through a version-like field.
             assert!(lines.is_empty() || lines.len() == 3, "{nl:?}");
-            let text = text
-                .replace('a', "202407")
-                .replace('c', "202407")
-                .replace('d', "202407");
+            let text = text.replace(['a', 'c', 'd'], "202407");
             let (records, _) = parse_records(&text, "f", &mut findings);
             let lines: Vec<u64> = records.iter().map(|r| r.line).collect();
             assert_eq!(lines, vec![1, 2, 5], "line ending {nl:?}");

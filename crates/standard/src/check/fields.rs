@@ -129,7 +129,9 @@ fn check_format(format: Format, v: &str) -> Option<Problem> {
             (!ok).then(|| bad("1～99 の番号", "a number 1-99"))?
         }
         Format::FreeText => None,
-        Format::Code(list) => (!list.contains(v)).then(|| Problem::UnknownCode { list: list.name }),
+        Format::Code(list) => {
+            (!list.contains(v)).then_some(Problem::UnknownCode { list: list.name })
+        }
         Format::ServiceCode | Format::AnnexServiceCode => {
             let ok = v.len() == 6
                 && v.bytes()

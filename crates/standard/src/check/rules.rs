@@ -67,10 +67,10 @@ pub(crate) fn check_rules(file: &CsvFile, out: &mut Vec<Finding>) {
                 Date::parse(sink.get(r, start)),
                 Date::parse(sink.get(r, end)),
             );
-            if let (Some(s), Some(e)) = (s, e) {
-                if s > e {
-                    sink.at(Problem::DateOrder, r, Some(end));
-                }
+            if let (Some(s), Some(e)) = (s, e)
+                && s > e
+            {
+                sink.at(Problem::DateOrder, r, Some(end));
             }
         }
     }
@@ -163,10 +163,10 @@ fn check_service_lines(sink: &mut Sink<'_>) {
     let sender = sink.file.name.sender.as_str().to_string();
     for r in &sink.file.records {
         let target = YearMonth::parse(sink.get(r, "target_month"));
-        if let (Some(m), Some(d)) = (target, Date::parse(sink.get(r, "service_date"))) {
-            if d.year_month() != m {
-                sink.at(Problem::ServiceDateOutsideMonth, r, Some("service_date"));
-            }
+        if let (Some(m), Some(d)) = (target, Date::parse(sink.get(r, "service_date")))
+            && d.year_month() != m
+        {
+            sink.at(Problem::ServiceDateOutsideMonth, r, Some("service_date"));
         }
         let code = sink.get(r, "service_code");
         let kind = service_kind_of(code);
@@ -185,10 +185,11 @@ fn check_service_lines(sink: &mut Sink<'_>) {
             sink.at(Problem::DetailNoNotEquipment, r, Some("detail_no"));
         }
         let flags = sink.get(r, "daily_rate_days");
-        if let Some(m) = target {
-            if flags.len() == 31 && flags.bytes().skip(usize::from(m.days())).any(|b| b == b'1') {
-                sink.at(Problem::DayFlagsBeyondMonth, r, Some("daily_rate_days"));
-            }
+        if let Some(m) = target
+            && flags.len() == 31
+            && flags.bytes().skip(usize::from(m.days())).any(|b| b == b'1')
+        {
+            sink.at(Problem::DayFlagsBeyondMonth, r, Some("daily_rate_days"));
         }
         let (start, end) = (sink.get(r, "start_time"), sink.get(r, "end_time"));
         if !start.is_empty() && !end.is_empty() && ((start == "9999") != (end == "9999")) {
@@ -322,7 +323,7 @@ fn check_summary_line(sink: &mut Sink<'_>, r: &Record) {
 }
 
 /// The plan a hierarchy row belongs to: (保険者番号, 被保険者番号, 計画作成（変更）日).
-fn plan_key<'r>(sink: &Sink<'_>, r: &'r Record) -> (&'r str, &'r str, &'r str) {
+fn plan_key<'r>(sink: &Sink<'_>, r: &'r Record) -> PlanKey<'r> {
     (
         sink.get(r, "insurer_number"),
         sink.get(r, "insured_number"),
@@ -330,23 +331,29 @@ fn plan_key<'r>(sink: &Sink<'_>, r: &'r Record) -> (&'r str, &'r str, &'r str) {
     )
 }
 
+/// A plan's key: (保険者番号, 被保険者番号, 計画作成（変更）日).
+type PlanKey<'f> = (&'f str, &'f str, &'f str);
+
+/// The three hierarchy numbers of a row (課題/目標/内容, or 課題/支援計画/利用サービス).
+pub type HierarchyNumbers = [Option<u16>; 3];
+
 /// Numbers of a hierarchy row with blanks carried forward from the row above in the same plan.
-pub fn carried_numbers(file: &CsvFile, keys: &[&str; 3]) -> Vec<[Option<u16>; 3]> {
+pub fn carried_numbers(file: &CsvFile, keys: &[&str; 3]) -> Vec<HierarchyNumbers> {
     let mut out = Vec::with_capacity(file.records.len());
-    let mut previous: Option<((String, String, String), [Option<u16>; 3])> = None;
+    let mut previous: Option<(PlanKey<'_>, HierarchyNumbers)> = None;
     for r in &file.records {
         let plan = (
-            file.get(r, "insurer_number").to_string(),
-            file.get(r, "insured_number").to_string(),
-            file.get(r, "plan_date").to_string(),
+            file.get(r, "insurer_number"),
+            file.get(r, "insured_number"),
+            file.get(r, "plan_date"),
         );
         let mut nos = keys.map(|k| file.get(r, k).parse::<u16>().ok());
-        if let Some((p, prev)) = &previous {
-            if *p == plan {
-                for (n, pv) in nos.iter_mut().zip(prev) {
-                    if n.is_none() {
-                        *n = *pv;
-                    }
+        if let Some((p, prev)) = &previous
+            && *p == plan
+        {
+            for (n, pv) in nos.iter_mut().zip(prev) {
+                if n.is_none() {
+                    *n = *pv;
                 }
             }
         }
@@ -358,30 +365,31 @@ pub fn carried_numbers(file: &CsvFile, keys: &[&str; 3]) -> Vec<[Option<u16>; 3]
 
 /// 2表 / 予防別表: unique number triples per plan after carrying blanks forward (§5.4, §5.10.1).
 fn check_hierarchy(sink: &mut Sink<'_>, keys: &[&str; 3], duplicate: Problem, sorted: bool) {
-    let numbers = carried_numbers(sink.file, keys);
-    let mut seen: HashSet<((String, String, String), [Option<u16>; 3])> = HashSet::new();
-    let mut last: Option<((String, String, String), [Option<u16>; 3])> = None;
-    let mut reported_order: HashSet<(String, String, String)> = HashSet::new();
-    let mut reported_carry: HashSet<(String, String, String)> = HashSet::new();
-    for (r, nos) in sink.file.records.iter().zip(&numbers) {
-        let (a, b, c) = plan_key(sink, r);
-        let plan = (a.to_string(), b.to_string(), c.to_string());
+    let file = sink.file;
+    let numbers = carried_numbers(file, keys);
+    let mut seen: HashSet<(PlanKey<'_>, HierarchyNumbers)> = HashSet::new();
+    let mut last: Option<(PlanKey<'_>, HierarchyNumbers)> = None;
+    let mut reported_order: HashSet<PlanKey<'_>> = HashSet::new();
+    let mut reported_carry: HashSet<PlanKey<'_>> = HashSet::new();
+    for (r, nos) in file.records.iter().zip(&numbers) {
+        let plan = plan_key(sink, r);
         let carried = keys
             .iter()
             .zip(nos)
             .any(|(k, n)| sink.get(r, k).is_empty() && n.is_some());
-        if carried && sorted && reported_carry.insert(plan.clone()) {
+        if carried && sorted && reported_carry.insert(plan) {
             sink.at(Problem::HierarchyCarriedForward, r, Some(keys[0]));
         }
-        if nos.iter().any(Option::is_some) && !seen.insert((plan.clone(), *nos)) {
+        if nos.iter().any(Option::is_some) && !seen.insert((plan, *nos)) {
             sink.at(duplicate.clone(), r, Some(keys[2]));
         }
-        if sorted {
-            if let Some((p, prev)) = &last {
-                if *p == plan && nos < prev && reported_order.insert(plan.clone()) {
-                    sink.at(Problem::HierarchyNotSorted, r, Some(keys[0]));
-                }
-            }
+        if sorted
+            && let Some((p, prev)) = &last
+            && *p == plan
+            && nos < prev
+            && reported_order.insert(plan)
+        {
+            sink.at(Problem::HierarchyNotSorted, r, Some(keys[0]));
         }
         last = Some((plan, *nos));
     }

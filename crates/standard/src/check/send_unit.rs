@@ -57,13 +57,13 @@ pub fn check_unit(key: &SendUnitKey, documents: &[&Document]) -> Vec<Finding> {
                 kind: k.japanese_name(),
             });
         }
-        if let Some(parent) = k.parent() {
-            if !kinds.contains(&parent) {
-                push(Problem::UnitMissingParent {
-                    kind: k.japanese_name(),
-                    parent: parent.japanese_name(),
-                });
-            }
+        if let Some(parent) = k.parent()
+            && !kinds.contains(&parent)
+        {
+            push(Problem::UnitMissingParent {
+                kind: k.japanese_name(),
+                parent: parent.japanese_name(),
+            });
         }
     }
     let base: BTreeSet<FileKind> = kinds

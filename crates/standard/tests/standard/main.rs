@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 //! The standard crate's one integration-test binary: fixtures written from the spec, round trips,
 //! and property tests.
 

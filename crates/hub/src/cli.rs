@@ -71,8 +71,69 @@ pub enum HubCommand {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+    /// 市区町村のアカウント（ダッシュボードのログイン）
+    Municipality {
+        #[command(subcommand)]
+        command: MunicipalityCommand,
+    },
+    /// ハブの運用者のアカウント（市区町村のアカウントを画面で作れる）
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
     /// すべての設定項目と既定値を書いた設定ファイルの例を表示する
     DefaultConfig,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum MunicipalityCommand {
+    /// 市区町村のアカウントと最初の担当者を作る。パスワードは入力を求める（--password-env で環境変数から）
+    Add {
+        /// 市区町村コード（6桁）。広域連合などは複数指定できる
+        #[arg(long = "code", required = true)]
+        codes: Vec<String>,
+        /// 市区町村名（例: 米子市）
+        #[arg(long)]
+        name: String,
+        /// 担当者のログイン名
+        #[arg(long)]
+        user: String,
+        /// パスワードを読む環境変数の名前（スクリプト用）
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+    },
+    /// 市区町村のアカウントの一覧
+    List,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum OperatorCommand {
+    /// 運用者のアカウントを作る。パスワードは入力を求める（--password-env で環境変数から）
+    Add {
+        /// ログイン名
+        #[arg(long)]
+        user: String,
+        /// パスワードを読む環境変数の名前（スクリプト用）
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+    },
+}
+
+/// The password of a new web user: from the named environment variable, or asked twice on the
+/// terminal (never echoed, never a command-line argument).
+fn read_password(env: Option<&str>) -> anyhow::Result<String> {
+    if let Some(var) = env {
+        return std::env::var(var)
+            .with_context(|| format!("E-HUB-CLI-001 環境変数 {var} にパスワードがありません"));
+    }
+    let first = rpassword::prompt_password("パスワード: ")
+        .context("E-HUB-CLI-002 パスワードを入力できません（端末がないときは --password-env を使ってください）")?;
+    let again = rpassword::prompt_password("もう一度: ")
+        .context("E-HUB-CLI-002 パスワードを入力できません")?;
+    if first != again {
+        bail!("E-HUB-CLI-003 2回入力したパスワードが違います");
+    }
+    Ok(first)
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -228,6 +289,72 @@ async fn run_async(command: HubCommand, config: HubConfig) -> anyhow::Result<()>
                 ),
             }
         }
+        HubCommand::Municipality {
+            command:
+                MunicipalityCommand::Add {
+                    codes,
+                    name,
+                    user,
+                    password_env,
+                },
+        } => {
+            let password = read_password(password_env.as_deref())?;
+            let store = open_store(&config).await?;
+            let (muni, user) = ops::create_municipality(
+                store.as_ref(),
+                &name,
+                &codes,
+                &user,
+                &password,
+                now_unix(),
+            )
+            .await?;
+            println!(
+                "市区町村のアカウントを作りました: {}（市区町村コード {}）、ログイン名 {}",
+                muni.name,
+                muni.codes.join(", "),
+                user.login
+            );
+        }
+        HubCommand::Municipality {
+            command: MunicipalityCommand::List,
+        } => {
+            let store = open_store(&config).await?;
+            let munis = store.municipalities().await?;
+            let users = store.web_users().await?;
+            if munis.is_empty() {
+                println!("市区町村のアカウントはありません");
+            }
+            for m in munis {
+                let logins: Vec<&str> = users
+                    .iter()
+                    .filter(|u| u.muni_id.as_deref() == Some(m.muni_id.as_str()))
+                    .map(|u| u.login.as_str())
+                    .collect();
+                println!(
+                    "{}\t市区町村コード {}\tログイン名 {}",
+                    m.name,
+                    m.codes.join(", "),
+                    logins.join(", ")
+                );
+            }
+        }
+        HubCommand::Operator {
+            command: OperatorCommand::Add { user, password_env },
+        } => {
+            let password = read_password(password_env.as_deref())?;
+            let store = open_store(&config).await?;
+            let user = ops::create_web_user(
+                store.as_ref(),
+                &user,
+                &password,
+                crate::store::WebRole::Operator,
+                None,
+                now_unix(),
+            )
+            .await?;
+            println!("運用者のアカウントを作りました: {}", user.login);
+        }
         HubCommand::Retention {
             command: RetentionCommand::Run,
         } => {
@@ -299,5 +426,27 @@ mod tests {
         ));
         assert_eq!(c.hub.database.as_deref(), Some("x.sqlite"));
         assert!(Cli::try_parse_from(["hub", "retention", "run"]).is_ok());
+        let c = Cli::try_parse_from([
+            "hub",
+            "municipality",
+            "add",
+            "--code",
+            "312029",
+            "--code",
+            "312037",
+            "--name",
+            "米子市",
+            "--user",
+            "yonago",
+            "--password-env",
+            "PW",
+        ])
+        .unwrap();
+        assert!(matches!(
+            c.hub.command,
+            Some(HubCommand::Municipality {
+                command: MunicipalityCommand::Add { ref codes, .. }
+            }) if codes.len() == 2
+        ));
     }
 }

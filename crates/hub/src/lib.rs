@@ -7,7 +7,8 @@
 //! - [`routes`]: thin axum handlers over the store; [`error`]: the one error → HTTP mapping;
 //! - [`startup`]: `Hub::build(config)` / `run_until_stopped()`; [`serve`]: the accept loop (TLS,
 //!   connection deadlines, graceful shutdown); [`config`]: TOML + `TSUNAGU_*` env;
-//! - [`ops`]: operator functions (create office, invite, audit verify, retention) used by [`cli`].
+//! - [`ops`]: operator functions (create office, invite, audit verify, retention) used by [`cli`];
+//! - [`web`]: the web pages — login, operator, the municipal dashboard (askama + inline SVG).
 
 pub mod auth;
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod routes;
 pub mod serve;
 pub mod startup;
 pub mod store;
+pub mod web;
 
 pub use cli::{HubArgs, run};
 pub use config::HubConfig;

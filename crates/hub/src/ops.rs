@@ -2,10 +2,14 @@
 
 use tsunagu_standard::OfficeId;
 
-use crate::auth::{invite_hash, new_invite_code};
+use crate::auth::{invite_hash, new_id, new_invite_code};
 use crate::store::{
-    AuditVerification, Device, Office, RetentionPolicy, RetentionReport, Store, StoreError,
+    AuditVerification, Device, Municipality, Office, RetentionPolicy, RetentionReport, Store,
+    StoreError, WebRole, WebUser,
 };
+
+/// Shortest password accepted for a web user.
+pub const MIN_PASSWORD_CHARS: usize = 10;
 
 /// Why an operator action failed.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +26,20 @@ pub enum OpsError {
     OfficeExists(OfficeId),
     #[error("E-HUB-OPS-005 データベースの操作に失敗しました: {0}")]
     Store(#[from] StoreError),
+    #[error("E-HUB-OPS-006 ログイン名は3〜64文字の半角英数字と . _ @ - で書いてください（{0:?}）")]
+    Login(String),
+    #[error("E-HUB-OPS-007 パスワードは{MIN_PASSWORD_CHARS}文字以上にしてください")]
+    ShortPassword,
+    #[error("E-HUB-OPS-008 ログイン名 {0} はすでに使われています")]
+    LoginExists(String),
+    #[error(
+        "E-HUB-OPS-009 市区町村コードのどれかが、すでに別の市区町村のアカウントに登録されています"
+    )]
+    CodeTaken,
+    #[error("E-HUB-OPS-010 市区町村名を入力し、市区町村コードを1つ以上指定してください")]
+    EmptyMunicipality,
+    #[error("E-HUB-OPS-011 パスワードを保存用に変換できませんでした: {0}")]
+    Password(String),
 }
 
 /// Checks a 6-digit 市区町村コード (digits only; the check digit is the insight crate's concern).
@@ -102,6 +120,101 @@ pub async fn issue_invite(
     })
 }
 
+fn check_login(login: &str) -> Result<String, OpsError> {
+    let login = login.trim();
+    let ok = (3..=64).contains(&login.len())
+        && login
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b));
+    if ok {
+        Ok(login.to_string())
+    } else {
+        Err(OpsError::Login(login.to_string()))
+    }
+}
+
+/// Creates a web user with an Argon2id hash of `password`.
+pub async fn create_web_user(
+    store: &dyn Store,
+    login: &str,
+    password: &str,
+    role: WebRole,
+    muni_id: Option<&str>,
+    now: i64,
+) -> Result<WebUser, OpsError> {
+    let login = check_login(login)?;
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(OpsError::ShortPassword);
+    }
+    let password_hash = crate::web::session::hash_password(password.to_string())
+        .await
+        .map_err(OpsError::Password)?;
+    let user = WebUser {
+        user_id: new_id("usr"),
+        login: login.clone(),
+        password_hash,
+        role,
+        muni_id: muni_id.map(str::to_string),
+        created_at: now,
+        disabled_at: None,
+    };
+    match store.create_web_user(&user).await {
+        Ok(()) => Ok(user),
+        Err(StoreError::AlreadyExists) => Err(OpsError::LoginExists(login)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Creates a municipality account bound to `codes` and its first user.
+pub async fn create_municipality(
+    store: &dyn Store,
+    name: &str,
+    codes: &[String],
+    login: &str,
+    password: &str,
+    now: i64,
+) -> Result<(Municipality, WebUser), OpsError> {
+    let name = name.trim();
+    if name.is_empty() || codes.is_empty() {
+        return Err(OpsError::EmptyMunicipality);
+    }
+    let mut parsed = codes
+        .iter()
+        .map(|c| parse_municipality(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    parsed.sort();
+    parsed.dedup();
+    // Check the user's inputs before anything is written.
+    check_login(login)?;
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(OpsError::ShortPassword);
+    }
+    if store.web_user_by_login(login.trim()).await?.is_some() {
+        return Err(OpsError::LoginExists(login.trim().to_string()));
+    }
+    let muni = Municipality {
+        muni_id: new_id("muni"),
+        name: name.to_string(),
+        codes: parsed,
+        created_at: now,
+    };
+    match store.create_municipality(&muni).await {
+        Ok(()) => {}
+        Err(StoreError::AlreadyExists) => return Err(OpsError::CodeTaken),
+        Err(e) => return Err(e.into()),
+    }
+    let user = create_web_user(
+        store,
+        login,
+        password,
+        WebRole::Municipality,
+        Some(&muni.muni_id),
+        now,
+    )
+    .await?;
+    Ok((muni, user))
+}
+
 /// An office with its devices, for listings.
 #[derive(Debug, Clone)]
 pub struct OfficeListing {
@@ -159,5 +272,13 @@ mod tests {
         assert_eq!(parse_municipality(" 131016 ").unwrap(), "131016");
         assert!(parse_municipality("13101").is_err());
         assert!(parse_municipality("13101a").is_err());
+    }
+
+    #[test]
+    fn logins_are_plain() {
+        assert_eq!(check_login(" yonago.city ").unwrap(), "yonago.city");
+        assert!(check_login("ab").is_err());
+        assert!(check_login("米子").is_err());
+        assert!(check_login("a b c").is_err());
     }
 }

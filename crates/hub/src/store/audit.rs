@@ -25,6 +25,10 @@ pub enum AuditKind {
     EnvelopeDownloaded,
     ReceiptPosted,
     CiphertextDeleted,
+    /// A municipality account was created (name and codes).
+    MunicipalityCreated,
+    /// A web user (operator or municipality) was created.
+    WebUserCreated,
 }
 
 impl AuditKind {
@@ -40,6 +44,8 @@ impl AuditKind {
             AuditKind::EnvelopeDownloaded => "envelope_downloaded",
             AuditKind::ReceiptPosted => "receipt_posted",
             AuditKind::CiphertextDeleted => "ciphertext_deleted",
+            AuditKind::MunicipalityCreated => "municipality_created",
+            AuditKind::WebUserCreated => "web_user_created",
         }
     }
 }

@@ -6,6 +6,7 @@
 
 mod audit;
 mod sql;
+mod web;
 
 use async_trait::async_trait;
 use tsunagu_protocol::EnvelopeStatus;
@@ -13,6 +14,10 @@ use tsunagu_standard::OfficeId;
 
 pub use audit::{AuditEvent, AuditKind, AuditRow, AuditVerification, BrokenRow, GENESIS_HASH};
 pub use sql::{PgStore, SqliteStore};
+pub use web::{
+    EdgeCount, MuniFile, Municipality, StoredSnapshot, SurveyLink, WebRole, WebSession, WebStore,
+    WebUser,
+};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -262,7 +267,7 @@ pub struct RetentionReport {
 
 /// The storage of the hub. `now` is passed in (Unix seconds) so tests control time.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: WebStore + Send + Sync + 'static {
     /// Backend name for logs ("sqlite" or "postgres").
     fn backend(&self) -> &'static str;
 

@@ -17,6 +17,10 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use tsunagu_standard::OfficeId;
 
 use super::audit::{AuditEvent, AuditKind, AuditRow, GENESIS_HASH, row_hash};
+use super::web::{
+    EdgeCount, MuniFile, Municipality, StoredSnapshot, SurveyLink, SurveyLinkRow, WebSession,
+    WebStore, WebUser, WebUserRow, web_store_methods,
+};
 use super::{
     Device, EnvelopeRecord, NewDevice, NewEnvelope, NewReceipt, Office, ReceiptKind,
     ReceiptOutcome, ReceiptRecord, RetentionPolicy, RetentionReport, SendOutcome, Store,
@@ -845,3 +849,5 @@ macro_rules! impl_store {
 
 impl_store!(SqliteStore, Sqlite, "sqlite");
 impl_store!(PgStore, Postgres, "postgres");
+web_store_methods!(SqliteStore);
+web_store_methods!(PgStore);

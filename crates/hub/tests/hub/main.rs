@@ -7,3 +7,5 @@ mod cli;
 mod helpers;
 mod serving;
 mod store;
+mod web;
+mod web_store;

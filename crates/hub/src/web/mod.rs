@@ -1,0 +1,111 @@
+//! The web pages of the hub (askama, server-rendered, no script): login, the operator's
+//! municipality accounts, and the municipal dashboard — one file per screen. Every dashboard
+//! page takes a [`session::MuniUser`] and reads only that account's data through [`city`];
+//! anything else answers 404.
+//!
+//! What the dashboard may count is what the hub can see: offices, devices and envelope routing
+//! metadata (never contents), plus the files and answers the city itself supplies.
+
+pub mod areas;
+pub mod chrome;
+pub mod city;
+pub mod csv;
+pub mod data;
+pub mod login;
+pub mod map;
+pub mod offices;
+pub mod operator;
+pub mod outreach;
+pub mod overview;
+pub mod report;
+pub mod session;
+pub mod svg;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::error::WebError;
+use crate::startup::AppState;
+use city::City;
+use session::MuniUser;
+
+/// Uploaded files (open data of a whole prefecture can be large).
+const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+
+/// The web pages, with the CSRF check and the security headers.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(login::home))
+        .route("/static/hub.css", get(chrome::css))
+        .route("/login", get(login::page).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/operator", get(operator::page))
+        .route("/operator/municipalities", post(operator::create))
+        .route("/m", get(overview::page))
+        .route("/m/snapshots", post(overview::take_snapshot))
+        .route("/m/areas", get(areas::page))
+        .route("/m/map", get(map::page))
+        .route("/m/outreach", get(outreach::page))
+        .route("/m/offices", get(offices::list))
+        .route("/m/offices/assign", post(offices::assign))
+        .route("/m/offices/{office}", get(offices::detail))
+        .route("/m/report", get(report::page))
+        .route("/m/data", get(data::page))
+        .route(
+            "/m/data/upload",
+            post(data::upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route("/m/data/delete", post(data::delete))
+        .route("/m/csv/{name}", get(csv::download))
+        .route("/m/{*rest}", get(not_found))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            session::csrf_guard,
+        ))
+        .layer(axum::middleware::from_fn(session::headers))
+}
+
+async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+/// The frame of a municipality page.
+pub fn muni_chrome(
+    user: &MuniUser,
+    city: &City,
+    title: &str,
+    active: &'static str,
+) -> chrome::Chrome {
+    chrome::Chrome {
+        title: title.to_string(),
+        login: user.session.user.login.clone(),
+        csrf: user.session.csrf.clone(),
+        muni_name: city.muni.name.clone(),
+        role: "municipality",
+        active,
+    }
+}
+
+/// `2026-11-25 14:03` in Japan time.
+pub fn format_jst(unix: i64) -> String {
+    let t = crate::to_datetime(unix).to_offset(time::macros::offset!(+9));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// `+3.2` / `−1.0` points, or empty.
+pub fn change_label(points: Option<f64>) -> String {
+    match points {
+        Some(p) if p > 0.05 => format!("+{p:.1}ポイント"),
+        Some(p) if p < -0.05 => format!("−{:.1}ポイント", -p),
+        Some(_) => "±0.0ポイント".into(),
+        None => String::new(),
+    }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser tests of the desk UI: builds the binary, installs what is missing (Debian's chromium,
 # npm's playwright-core; never a downloaded browser), starts a hub and two desks on temporary
-# folders, and runs the tests with node's built-in runner. Screenshots go to screenshots/.
+# folders, and runs the tests with node's built-in runner (desk.test.mjs, then setup.test.mjs,
+# which starts a third desk on an empty folder). Screenshots go to screenshots/.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -84,4 +85,6 @@ mkdir -p screenshots
 
 started=$(date +%s)
 node --test --test-concurrency=1 desk.test.mjs
+# A third office joins through the desk's setup page (after desk.test.mjs, which needs it absent).
+node --test --test-concurrency=1 setup.test.mjs
 echo "browser tests took $(( $(date +%s) - started )) s"

@@ -9,7 +9,7 @@ use tsunagu_protocol::ErrorCode;
 #[non_exhaustive]
 pub enum DeskError {
     #[error(
-        "E-DESK-001 フォルダ {dir} には事業所の設定がありません。先に `tsunagu office init --hub URL --invite 招待コード` を実行してください。"
+        "E-DESK-001 フォルダ {dir} には事業所の設定がありません。先に `tsunagu desk` を起動して画面の「はじめての設定」で登録するか、`tsunagu office init --hub URL --invite 招待コード` を実行してください。"
     )]
     NotInitialized { dir: PathBuf },
     #[error(
@@ -89,10 +89,20 @@ pub enum DeskError {
     ImportDir(PathBuf),
     #[error("E-DESK-052 この端末は {0} です。端末を失効させるには、端末ID を指定してください。")]
     RevokeSelf(String),
+    #[error("E-DESK-072 2回入力したパスフレーズが一致しません。同じものを2回入力してください。")]
+    PassphraseMismatch,
+    #[error("E-DESK-073 {var} は 1〜{max} の数です。")]
+    WorkFactorInvalid { var: &'static str, max: u8 },
+    #[error("E-DESK-074 パスフレーズは{min}文字以上にしてください。")]
+    PassphraseTooShort { min: usize },
+    #[error("E-DESK-077 {0}を入力してください。")]
+    FieldMissing(&'static str),
     #[error(
         "E-DESK-080 画面は {0} では開けません。この PC の中（127.0.0.1 など）だけで開きます。別の PC から使う場合は、その PC に Tsunagu を入れて端末を追加してください。"
     )]
     NotLoopback(String),
+    #[error("E-DESK-081 送信フォルダと取込フォルダは、空でない別々のフォルダにしてください。")]
+    FoldersInvalid,
 }
 
 impl DeskError {
@@ -121,7 +131,12 @@ impl DeskError {
             DeskError::ImportConflict(_) => "E-DESK-050",
             DeskError::ImportDir(_) => "E-DESK-051",
             DeskError::RevokeSelf(_) => "E-DESK-052",
+            DeskError::PassphraseMismatch => "E-DESK-072",
+            DeskError::WorkFactorInvalid { .. } => "E-DESK-073",
+            DeskError::PassphraseTooShort { .. } => "E-DESK-074",
+            DeskError::FieldMissing(_) => "E-DESK-077",
             DeskError::NotLoopback(_) => "E-DESK-080",
+            DeskError::FoldersInvalid => "E-DESK-081",
         }
     }
 
@@ -183,6 +198,11 @@ mod tests {
             },
             DeskError::UnitChanged { unit: "u".into() },
             DeskError::ImportConflict("f".into()),
+            DeskError::PassphraseMismatch,
+            DeskError::PassphraseTooShort { min: 8 },
+            DeskError::FieldMissing("招待コード"),
+            DeskError::FoldersInvalid,
+            DeskError::WorkFactorInvalid { var: "X", max: 20 },
             DeskError::Hub {
                 code: ErrorCode::NotFound,
                 message: "見つかりません".into(),

@@ -10,6 +10,7 @@ pub mod diff;
 mod error;
 pub mod evidence;
 pub mod folder;
+pub mod onboard;
 pub mod partners;
 pub mod pins;
 pub mod receive;
@@ -127,9 +128,23 @@ pub struct InitOptions {
     pub key_work_factor: Option<u8>,
 }
 
+/// A device just registered: the opened desk, the hub's answer and the unlocked keys.
+pub struct Onboarded {
+    pub desk: Desk,
+    pub answer: RegisterDeviceResponse,
+    pub keys: DeviceSecretKeys,
+}
+
 /// Generates this device's keys, registers the public half with the hub and writes the data
 /// folder. The secret keys never leave the folder (passphrase-protected).
 pub async fn init(dir: DataDir, opts: InitOptions) -> Result<(Desk, RegisterDeviceResponse)> {
+    let o = init_unlocked(dir, opts).await?;
+    Ok((o.desk, o.answer))
+}
+
+/// [`init`], keeping the new secret keys in memory so that a desk can start syncing at once
+/// without asking for the passphrase again (the desk's setup page).
+pub async fn init_unlocked(dir: DataDir, opts: InitOptions) -> Result<Onboarded> {
     if let Ok(existing) = dir.read_config() {
         return Err(DeskError::AlreadyInitialized {
             dir: dir.root().to_path_buf(),
@@ -200,15 +215,16 @@ pub async fn init(dir: DataDir, opts: InitOptions) -> Result<(Desk, RegisterDevi
     // Written last: its presence means "initialized".
     dir.write_config(&config)?;
     tracing::info!(office = %office_id, device_id = %answer.device_id, "device registered");
-    Ok((
-        Desk {
+    Ok(Onboarded {
+        desk: Desk {
             dir,
             config,
             store,
             client,
         },
         answer,
-    ))
+        keys,
+    })
 }
 
 #[cfg(test)]

@@ -5,13 +5,12 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use tsunagu_desk::InitOptions;
+use tsunagu_desk::onboard::{
+    MIN_PASSPHRASE_CHARS, check_new_passphrase, default_device_name, key_work_factor_from_env,
+    work_factor_warning,
+};
 
 use crate::office_support::{DirArg, open_desk, passphrase, runtime};
-
-/// Test-only knob: scrypt work factor (log2) of a new key file. Not in `--help`; a value below
-/// the default is announced loudly, because it makes the key file easier to brute-force.
-const WORK_FACTOR_ENV: &str = "TSUNAGU_KEY_WORK_FACTOR";
-const MIN_PASSPHRASE_CHARS: usize = 8;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -52,34 +51,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn default_device_name() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "事務所の端末".to_string())
-}
-
-fn work_factor() -> anyhow::Result<Option<u8>> {
-    let Ok(v) = std::env::var(WORK_FACTOR_ENV) else {
-        return Ok(None);
-    };
-    let f: u8 = match v.trim().parse() {
-        Ok(f) if (1..=tsunagu_seal::KEY_FILE_MAX_WORK_FACTOR).contains(&f) => f,
-        _ => bail!(
-            "E-DESK-073 {WORK_FACTOR_ENV} は 1〜{} の数です",
-            tsunagu_seal::KEY_FILE_MAX_WORK_FACTOR
-        ),
-    };
-    if f < tsunagu_seal::KEY_FILE_WORK_FACTOR {
-        eprintln!(
-            "警告: {WORK_FACTOR_ENV}={f} により、鍵ファイルの暗号化強度を標準（{}）より下げています。テスト専用です。実際の事業所では使わないでください。",
-            tsunagu_seal::KEY_FILE_WORK_FACTOR
-        );
-    }
-    Ok(Some(f))
-}
-
 fn init(
     dir: &DirArg,
     hub: String,
@@ -93,17 +64,15 @@ fn init(
             office: existing.office_id.to_string(),
         });
     }
-    let key_work_factor = work_factor()?;
+    let key_work_factor = key_work_factor_from_env()?;
+    if let Some(warning) = work_factor_warning(key_work_factor) {
+        eprintln!("{warning}");
+    }
     eprintln!(
         "この端末の鍵を作ります。鍵ファイルを守るパスフレーズを決めてください（{MIN_PASSPHRASE_CHARS}文字以上）。"
     );
     let pass = passphrase(true)?;
-    {
-        use tsunagu_seal::ExposeSecret;
-        if pass.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
-            bail!("E-DESK-074 パスフレーズは{MIN_PASSPHRASE_CHARS}文字以上にしてください");
-        }
-    }
+    check_new_passphrase(&pass, None)?;
     let rt = runtime()?;
     let (desk, answer) = rt.block_on(tsunagu_desk::init(
         data_dir,

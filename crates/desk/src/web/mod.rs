@@ -1,5 +1,6 @@
 //! The local web UI (axum + askama, htmx for the notices): one file per screen. Served on a
-//! loopback address only; see [`security`] for the session, CSRF and headers.
+//! loopback address only; see [`security`] for the session, CSRF and headers. On a PC that is
+//! not registered yet, [`setup`] serves the setup page first and then this same UI.
 
 pub mod assets;
 pub mod chrome;
@@ -12,6 +13,7 @@ pub mod partners;
 pub mod security;
 pub mod sent;
 pub mod settings;
+pub mod setup;
 pub mod unit;
 
 use std::net::{IpAddr, SocketAddr};
@@ -28,7 +30,7 @@ pub use security::Security;
 /// The UI's state: the desk (shared with the sync loop) and the login/session guard.
 pub struct App {
     pub shared: Arc<Shared>,
-    pub security: Security,
+    pub security: Arc<Security>,
 }
 
 /// Binds the UI's listener. Anything but a loopback address is refused: the UI shows care
@@ -46,7 +48,16 @@ pub async fn bind(ip: IpAddr, port: u16) -> Result<tokio::net::TcpListener> {
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::to("/inbox") }))
-        .route("/login", get(security::login))
+        .route(
+            "/login",
+            get(security::login).with_state(app.security.clone()),
+        )
+        // This PC is registered: the setup page is never shown again (also for a setup form
+        // sent twice, or one that raced with the first).
+        .route(
+            "/setup",
+            get(|| async { Redirect::to("/inbox") }).post(|| async { Redirect::to("/inbox") }),
+        )
         .route("/static/{name}", get(assets::file))
         .route("/inbox", get(inbox::page))
         .route("/sent", get(sent::page))
@@ -62,7 +73,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/sync", post(settings::sync_now))
         .route("/fragments/notices", get(notices::fragment))
         .layer(axum::middleware::from_fn_with_state(
-            app.clone(),
+            app.security.clone(),
             security::guard,
         ))
         .layer(axum::middleware::from_fn(security::headers))
@@ -75,7 +86,16 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    axum::serve(listener, router(app))
+    serve_router(router(app), listener, shutdown).await
+}
+
+/// Serves a router (the desk's, or [`setup::router`]) on `listener` until `shutdown` completes.
+pub async fn serve_router(
+    router: Router,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| DeskError::io("待ち受け", std::path::PathBuf::from("web"), e))
@@ -97,19 +117,27 @@ impl Started {
 /// Binds the UI and starts the sync loop in the background.
 pub async fn start(shared: Arc<Shared>, ip: IpAddr, port: u16) -> Result<Started> {
     let listener = bind(ip, port).await?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| DeskError::io("待ち受け", std::path::PathBuf::from("web"), e))?;
-    shared.settings().create_folders(&shared.desk.dir)?;
-    tokio::spawn(crate::sync::run(shared.clone()));
+    let security = Arc::new(Security::new(local_addr(&listener)?));
     Ok(Started {
-        app: Arc::new(App {
-            shared,
-            security: Security::new(addr),
-        }),
+        app: launch(shared, security)?,
         listener,
     })
 }
 
+fn local_addr(listener: &tokio::net::TcpListener) -> Result<SocketAddr> {
+    listener
+        .local_addr()
+        .map_err(|e| DeskError::io("待ち受け", std::path::PathBuf::from("web"), e))
+}
+
+/// Creates the folders and starts the sync loop in the background; the UI's state.
+pub fn launch(shared: Arc<Shared>, security: Arc<Security>) -> Result<Arc<App>> {
+    shared.settings().create_folders(&shared.desk.dir)?;
+    tokio::spawn(crate::sync::run(shared.clone()));
+    Ok(Arc::new(App { shared, security }))
+}
+
+#[cfg(test)]
+mod setup_tests;
 #[cfg(test)]
 mod tests;

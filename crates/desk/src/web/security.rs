@@ -14,7 +14,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use rand::RngCore;
 
-use super::App;
 use super::chrome::message_page;
 
 /// Form bodies are small; anything bigger is not ours.
@@ -138,9 +137,8 @@ fn refuse(status: StatusCode, text: &str) -> Response {
     (status, message_page("開けません", text)).into_response()
 }
 
-/// Every request passes here first.
-pub async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
-    let security = &app.security;
+/// Every request passes here first (the desk and its setup page alike).
+pub async fn guard(State(security): State<Arc<Security>>, req: Request, next: Next) -> Response {
     if !security.host_ok(req.headers()) {
         tracing::warn!("request with a foreign Host header refused");
         return refuse(
@@ -205,9 +203,11 @@ pub async fn headers(req: Request, next: Next) -> Response {
         ),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Never a referrer to another site. Not `no-referrer`: with it, browsers send
+    // `Origin: null` on the desk's own form posts, which the CSRF check must refuse.
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -232,9 +232,9 @@ pub struct LoginQuery {
     token: Option<String>,
 }
 
-/// `GET /login?token=…`: the start-up token buys a session cookie.
-pub async fn login(State(app): State<Arc<App>>, Query(q): Query<LoginQuery>) -> Response {
-    let security = &app.security;
+/// `GET /login?token=…`: the start-up token buys a session cookie. The session outlives the
+/// switch from the setup page to the desk (one [`Security`] serves both).
+pub async fn login(State(security): State<Arc<Security>>, Query(q): Query<LoginQuery>) -> Response {
     let ok = q
         .token
         .as_deref()
@@ -250,7 +250,8 @@ pub async fn login(State(app): State<Arc<App>>, Query(q): Query<LoginQuery>) -> 
         "{}={id}; HttpOnly; SameSite=Strict; Path=/",
         security.cookie_name()
     );
-    let mut res = Redirect::to("/inbox").into_response();
+    // `/` is the inbox, or the setup page while this PC is not registered yet.
+    let mut res = Redirect::to("/").into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }

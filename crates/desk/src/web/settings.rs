@@ -13,6 +13,7 @@ use super::App;
 use super::chrome::{Chrome, error_page, render};
 use super::partners::KeyView;
 use super::security::Session;
+use crate::error::DeskError;
 use crate::settings::DeskSettings;
 use crate::sync::{Level, lock};
 
@@ -95,7 +96,7 @@ pub async fn save(State(app): State<Arc<App>>, Form(f): Form<SettingsForm>) -> R
     if outbox.is_empty() || import.is_empty() || outbox == import {
         shared.notify(
             Level::Error,
-            "E-DESK-081 送信フォルダと取込フォルダは、空でない別々のフォルダにしてください",
+            DeskError::FoldersInvalid.to_string(),
             Some("/settings".into()),
         );
         return Redirect::to("/settings").into_response();

@@ -46,7 +46,7 @@ async fn app(dir: &std::path::Path) -> Arc<App> {
     ));
     Arc::new(App {
         shared,
-        security: Security::new(ADDR.parse::<SocketAddr>().unwrap()),
+        security: Arc::new(Security::new(ADDR.parse::<SocketAddr>().unwrap())),
     })
 }
 
@@ -264,7 +264,7 @@ async fn security_headers_on_every_response() {
             "{csp}"
         );
         assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
-        assert_eq!(h[header::REFERRER_POLICY], "no-referrer");
+        assert_eq!(h[header::REFERRER_POLICY], "same-origin");
     }
     let res = router(app.clone())
         .oneshot(get("/static/htmx-2.0.11.min.js", None))

@@ -2,7 +2,8 @@
 # Browser tests of the desk UI: builds the binary, installs what is missing (Debian's chromium,
 # npm's playwright-core; never a downloaded browser), starts a hub and two desks on temporary
 # folders, and runs the tests with node's built-in runner (desk.test.mjs, then setup.test.mjs,
-# which starts a third desk on an empty folder). Screenshots go to screenshots/.
+# which starts a third desk on an empty folder), then the hub's municipal dashboard
+# (dashboard.sh: dashboard.test.mjs). Screenshots go to screenshots/.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -87,4 +88,8 @@ started=$(date +%s)
 node --test --test-concurrency=1 desk.test.mjs
 # A third office joins through the desk's setup page (after desk.test.mjs, which needs it absent).
 node --test --test-concurrency=1 setup.test.mjs
+
+# --- Municipal dashboard (hub web pages) -----------------------------------------------------
+# Its own hub, accounts and synthetic city, started and stopped by dashboard.sh.
+"$HERE/dashboard.sh" "$BIN"
 echo "browser tests took $(( $(date +%s) - started )) s"

@@ -189,13 +189,12 @@ impl FromRequestParts<AppState> for MuniUser {
     }
 }
 
-/// Whether a POST comes from a page of this site: `Sec-Fetch-Site` (when sent) must be
-/// same-origin, and `Origin` (when sent) must name the `Host` the request was sent to.
+/// Whether a POST comes from a page of this site: `Sec-Fetch-Site` (sent by every current
+/// browser, and not settable by a page) must be same-origin; without it, `Origin` (when sent)
+/// must name the `Host` the request was sent to.
 fn same_origin(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site")
-        && site.as_bytes() != b"same-origin"
-    {
-        return false;
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site.as_bytes() == b"same-origin";
     }
     match headers.get(header::ORIGIN).map(|o| o.to_str()) {
         None => true,
@@ -280,7 +279,9 @@ pub async fn headers(req: Request, next: Next) -> Response {
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        // same-origin: other sites never see a URL of the dashboard (the upload form's URL
+        // carries the CSRF token), and same-site form posts keep a real Origin header.
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -160,6 +160,28 @@ test('a table downloads as CSV that Excel opens (UTF-8 with BOM)', async () => {
   assert.ok(text.includes('\r\n'));
 });
 
+test('アンケート: links issued as CSV, answered on a phone without login, counted', async () => {
+  await a.goto(`${HUB}/m/survey`);
+  const [download] = await Promise.all([a.waitForEvent('download'), a.getByRole('button', { name: /発行して CSV/ }).click()]);
+  const file = path.join(env.DOWNLOAD_DIR, download.suggestedFilename());
+  await download.saveAs(file);
+  const csv = fs.readFileSync(file).subarray(3).toString('utf8');
+  const url = csv.split(/[,\r\n]/).find((c) => c.includes('/a/'));
+  assert.ok(url, 'a link in the CSV');
+  const ctx = await browser.newContext({ locale: 'ja-JP', viewport: { width: 390, height: 844 }, isMobile: true });
+  const phone = await ctx.newPage();
+  await phone.goto(url);
+  await phone.getByLabel('導入している', { exact: true }).first().check();
+  await phone.getByLabel('主要な相手とは原則連携').check();
+  await shot(phone, 'survey-phone');
+  await phone.getByRole('button', { name: '回答を送る' }).click();
+  assert.match(await phone.locator('[role=status]').innerText(), /回答を受け付けました/);
+  await a.goto(`${HUB}/m/survey`);
+  assert.match(await a.locator('body').innerText(), /うち回答済み 1 件/);
+  assert.ok((await a.locator('#survey-table tbody tr').count()) >= 11);
+  await shot(a, 'survey');
+});
+
 test('B sees only its own office and none of A’s data', async () => {
   const b = await newPage();
   await login(b, 'city-b');

@@ -19,6 +19,7 @@ pub mod outreach;
 pub mod overview;
 pub mod report;
 pub mod session;
+pub mod survey;
 pub mod svg;
 
 use axum::Router;
@@ -58,6 +59,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/m/data/delete", post(data::delete))
         .route("/m/csv/{name}", get(csv::download))
+        .route("/m/survey", get(survey::page))
+        .route("/m/survey/links", post(survey::issue))
+        .route("/a/{token}", get(survey::form).post(survey::answer))
         .route("/m/{*rest}", get(not_found))
         .layer(axum::middleware::from_fn_with_state(
             state,

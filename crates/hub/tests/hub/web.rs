@@ -543,3 +543,71 @@ async fn dashboard_of_the_synthetic_city() {
     }
     assert_eq!(a.get("/m/csv/secrets.csv").await.status, 404);
 }
+
+#[tokio::test]
+async fn survey_links_are_answered_without_login() {
+    let db = TestDb::sqlite();
+    let (app, _) = two_cities(&db).await;
+    let mut a = Browser::new(&app);
+    a.login("city-a", PASSWORD).await;
+    upload_sample(&mut a).await;
+    let page = a.get("/m/survey").await;
+    assert_eq!(page.status, 200);
+    let csrf = page.csrf();
+    // Issuing answers with the CSV of the links, the only place the tokens are written.
+    let csv = a.post("/m/survey/links", &[("csrf", &csrf)]).await;
+    assert_eq!(csv.status, 200, "{}", csv.text());
+    assert_eq!(&csv.body[..3], b"\xEF\xBB\xBF");
+    let text = String::from_utf8(csv.body[3..].to_vec()).unwrap();
+    let url = text
+        .split([',', '\r', '\n'])
+        .find(|c| c.contains("/a/"))
+        .unwrap()
+        .to_string();
+    let path = &url[url.find("/a/").unwrap()..];
+    let token = &path[3..];
+    // The hub keeps only the hash.
+    assert!(app.store.survey_link(token).await.unwrap().is_none());
+    assert!(
+        app.store
+            .survey_link(&tsunagu_hub::sha256_hex(token.as_bytes()))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Issuing again: every office has a link already.
+    assert_eq!(
+        a.post("/m/survey/links", &[("csrf", &csrf)]).await.status,
+        400
+    );
+
+    // The office answers in a fresh browser, without login.
+    let mut office = Browser::new(&app);
+    let form = office.get(path).await;
+    assert_eq!(form.status, 200);
+    assert!(form.text().contains("導入していますか"));
+    let form_csrf = form.csrf();
+    // Without the form's token: refused.
+    assert_eq!(
+        office.post(path, &[("H1", "1"), ("R1", "2")]).await.status,
+        403
+    );
+    // A missing required answer: the form again, saying which question.
+    let r = office.post(path, &[("csrf", &form_csrf)]).await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("回答してください"));
+    let form_csrf = r.csrf();
+    let r = office
+        .post(path, &[("csrf", &form_csrf), ("H1", "1"), ("R1", "2")])
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("回答を受け付けました"));
+    // Unknown and malformed tokens are not found.
+    assert_eq!(office.get("/a/AAAAAAAAAAAAAAAAAAAAAA").await.status, 404);
+    assert_eq!(office.get("/a/short").await.status, 404);
+    // The answer counts on the dashboard.
+    let page = a.get("/m/survey").await.text();
+    assert!(page.contains("うち回答済み 1 件"), "{page}");
+    let results = a.get("/m/csv/survey.csv").await.text();
+    assert!(results.contains("導入している"));
+}

@@ -11,6 +11,7 @@ pub mod chrome;
 pub mod city;
 pub mod csv;
 pub mod data;
+pub mod invite;
 pub mod login;
 pub mod map;
 pub mod offices;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/m/areas", get(areas::page))
         .route("/m/map", get(map::page))
         .route("/m/outreach", get(outreach::page))
+        .route("/m/invites", post(invite::issue))
         .route("/m/offices", get(offices::list))
         .route("/m/offices/assign", post(offices::assign))
         .route("/m/offices/{office}", get(offices::detail))

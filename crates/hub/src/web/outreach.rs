@@ -8,6 +8,7 @@ use tsunagu_insight::adoption::{OutreachList, outreach};
 
 use super::chrome::{Chrome, render};
 use super::city::{self, City};
+use super::invite;
 use super::muni_chrome;
 use super::session::MuniUser;
 use crate::error::WebError;
@@ -23,6 +24,9 @@ pub struct Entry {
     pub adopted_partners: usize,
     pub units: u32,
     pub partners: u32,
+    /// Checkbox values and labels for the invitation letters: one per service of the office
+    /// (`事業所番号_サービス種類コード`).
+    pub choices: Vec<(String, String)>,
 }
 
 pub struct Center {
@@ -68,10 +72,28 @@ pub fn centers(city: &City) -> Vec<Center> {
                     adopted_partners: e.adopted_partners.len(),
                     units: e.units_with_adopted,
                     partners: e.partners,
+                    choices: choices(city, &e.office),
                 })
                 .collect(),
         })
         .collect()
+}
+
+/// The services of an office an invite can be issued for (those with a サービス種類コード).
+fn choices(city: &City, office: &tsunagu_insight::OfficeNo) -> Vec<(String, String)> {
+    let Some(o) = city.master.get(office) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for s in &o.services {
+        if let Some(k) = s.kind {
+            let value = invite::choice_value(office, &k);
+            if !out.iter().any(|(v, _)| *v == value) {
+                out.push((value, format!("{}（{k}）", s.name)));
+            }
+        }
+    }
+    out
 }
 
 /// `GET /m/outreach`.

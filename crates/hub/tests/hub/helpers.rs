@@ -207,11 +207,16 @@ impl TestApp {
         )
         .await
         .unwrap();
+        self.register(id, &invite.code, device_name).await
+    }
+
+    /// Registers one device of `id` with an invite code, as a desk's はじめての設定 does.
+    pub async fn register(&self, id: OfficeId, invite_code: &str, device_name: &str) -> Desk {
         let keys =
             DeviceSecretKeys::generate(OffsetDateTime::now_utc().replace_nanosecond(0).unwrap())
                 .unwrap();
         let req = RegisterDeviceRequest {
-            invite_code: invite.code.clone(),
+            invite_code: invite_code.to_string(),
             device_name: device_name.to_string(),
             keys: keys.public().clone(),
         };
@@ -235,7 +240,7 @@ impl TestApp {
             device_id: reg.device_id,
             token: reg.token,
             keys,
-            invite_code: invite.code,
+            invite_code: invite_code.to_string(),
         }
     }
 }

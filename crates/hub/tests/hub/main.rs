@@ -8,4 +8,5 @@ mod helpers;
 mod serving;
 mod store;
 mod web;
+mod web_invite;
 mod web_store;

@@ -450,7 +450,8 @@ impl Saving {
         self.labour_yen + self.paper_yen + self.postage_yen + self.transport_yen
     }
 
-    fn add(&mut self, o: &Saving) {
+    /// Adds another saving (summing offices or months).
+    pub fn add(&mut self, o: &Saving) {
         self.units_sent += o.units_sent;
         self.units_received += o.units_received;
         self.minutes += o.minutes;

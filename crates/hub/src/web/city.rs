@@ -7,8 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tsunagu_insight::adoption::{self, Snapshot, StatusObservation};
 use tsunagu_insight::areas::{self, AreaTable, Assignments, Override};
+use tsunagu_insight::categories::{self, CategorySet};
 use tsunagu_insight::offices::{OfficeMaster, OfficeNo, parse_open_data};
 use tsunagu_insight::survey::{self, Answer, Survey, SurveyResponse};
+use tsunagu_insight::timestudy::{Phase, TimeRecord, parse_records};
 use tsunagu_insight::{Day, ExchangeEdge, InputError, MunicipalityCode};
 
 use crate::error::WebError;
@@ -21,6 +23,16 @@ pub const KIND_AREAS: &str = "areas";
 pub const KIND_OVERRIDES: &str = "overrides";
 pub const KIND_ANSWERS: &str = "answers";
 pub const KIND_STATUS: &str = "status_list";
+/// Time-study records (`insight::timestudy::parse_records`), one kind per category set.
+pub const KIND_TS_CARE_WORKER: &str = "timestudy_care_worker";
+pub const KIND_TS_CENTER: &str = "timestudy_center";
+pub const KIND_TS_EXCHANGE: &str = "timestudy_exchange";
+/// The time-study kinds and the built-in category set each is read against.
+pub const TIMESTUDY_KINDS: [(&str, &str); 3] = [
+    (KIND_TS_CENTER, categories::CENTER),
+    (KIND_TS_EXCHANGE, categories::EXCHANGE),
+    (KIND_TS_CARE_WORKER, categories::CARE_WORKER),
+];
 /// The overrides file the 事業所 screen writes when a person assigns an area.
 pub const SCREEN_OVERRIDES: &str = "画面で指定した圏域.csv";
 
@@ -32,6 +44,9 @@ pub fn kind_label(kind: &str) -> &'static str {
         KIND_OVERRIDES => "圏域の手動指定",
         KIND_ANSWERS => "アンケート回答",
         KIND_STATUS => "導入状況の一覧",
+        KIND_TS_CENTER => "タイムスタディ（地域包括支援センターの業務）",
+        KIND_TS_EXCHANGE => "タイムスタディ（ケアプランのやりとり業務）",
+        KIND_TS_CARE_WORKER => "タイムスタディ（介護職員24項目）",
         _ => "その他",
     }
 }
@@ -90,6 +105,16 @@ pub struct City {
     pub survey: Survey,
     /// Answers from uploaded CSV files and from answer links (a link's answer wins).
     pub responses: Vec<SurveyResponse>,
+    /// Time-study records per built-in category set id (sets without records are absent).
+    pub timestudies: BTreeMap<&'static str, Vec<TimeRecord>>,
+}
+
+/// The built-in category set of a time-study file kind.
+pub fn timestudy_set(kind: &str) -> Option<CategorySet> {
+    TIMESTUDY_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .and_then(|(_, set)| CategorySet::builtin(set))
 }
 
 /// The built-in survey every municipality uses.
@@ -326,6 +351,26 @@ fn compute(
         }
     }
 
+    // Time studies: each file read against the set of its kind; records without 時期 are a
+    // single study (no before/after).
+    let mut timestudies: BTreeMap<&'static str, Vec<TimeRecord>> = BTreeMap::new();
+    for (kind, set_id) in TIMESTUDY_KINDS {
+        let Some(set) = CategorySet::builtin(set_id) else {
+            continue;
+        };
+        for f in of_kind(kind) {
+            match parse_records(&f.name, &f.bytes, &set, Phase::Single) {
+                Ok((rs, i)) => {
+                    issues.extend(i);
+                    if !rs.is_empty() {
+                        timestudies.entry(set_id).or_default().extend(rs);
+                    }
+                }
+                Err(e) => issues.push(e),
+            }
+        }
+    }
+
     let current = Snapshot::at(today, &observations);
     let history: Vec<Dated> = stored.iter().filter_map(rebuild).collect();
     let previous = history
@@ -361,6 +406,7 @@ fn compute(
         history,
         survey,
         responses,
+        timestudies,
     }
 }
 

@@ -21,12 +21,15 @@ use crate::error::WebError;
 use crate::startup::AppState;
 use crate::store::MuniFile;
 
-const KINDS: [&str; 5] = [
+const KINDS: [&str; 8] = [
     KIND_OPEN_DATA,
     KIND_AREAS,
     KIND_OVERRIDES,
     KIND_ANSWERS,
     KIND_STATUS,
+    city::KIND_TS_CENTER,
+    city::KIND_TS_EXCHANGE,
+    city::KIND_TS_CARE_WORKER,
 ];
 /// Problems listed on the page (all of them are in the files).
 const SHOWN_ISSUES: usize = 100;
@@ -145,7 +148,27 @@ fn check(kind: &str, name: &str, bytes: &[u8], areas: Option<&AreaTable>) -> Res
         KIND_STATUS => adoption::parse_status_list(name, bytes, city::today_jst())
             .map(|_| ())
             .map_err(|e| e.to_string()),
-        _ => Err("ファイルの種類を選んでください。".into()),
+        _ => match city::timestudy_set(kind) {
+            Some(set) => {
+                let (records, issues) = tsunagu_insight::timestudy::parse_records(
+                    name,
+                    bytes,
+                    &set,
+                    tsunagu_insight::timestudy::Phase::Single,
+                )
+                .map_err(|e| e.to_string())?;
+                if records.is_empty() {
+                    let first: Vec<String> = issues.iter().take(5).map(|e| e.to_string()).collect();
+                    return Err(format!(
+                        "読み取れる記録がありません（業務は「{}」の分類で書いてください）。{}",
+                        set.name,
+                        first.join(" / ")
+                    ));
+                }
+                Ok(())
+            }
+            None => Err("ファイルの種類を選んでください。".into()),
+        },
     }
 }
 

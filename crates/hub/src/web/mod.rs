@@ -11,6 +11,7 @@ pub mod chrome;
 pub mod city;
 pub mod csv;
 pub mod data;
+pub mod effect;
 pub mod invite;
 pub mod login;
 pub mod map;
@@ -22,6 +23,7 @@ pub mod report;
 pub mod session;
 pub mod survey;
 pub mod svg;
+pub mod timestudy;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -54,6 +56,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/m/offices/assign", post(offices::assign))
         .route("/m/offices/{office}", get(offices::detail))
         .route("/m/report", get(report::page))
+        .route("/m/timestudy", get(timestudy::page))
+        .route(
+            "/m/timestudy/composition.csv",
+            get(timestudy::composition_csv),
+        )
+        .route("/m/timestudy/compare.csv", get(timestudy::compare_csv))
+        .route("/m/effect", get(effect::page))
+        .route("/m/effect/{name}", get(effect::csv))
         .route("/m/data", get(data::page))
         .route(
             "/m/data/upload",

@@ -409,3 +409,81 @@ mod tests {
         );
     }
 }
+
+/// Colours of the parts of a composition, in the order of the category set's groups.
+pub const PART_COLORS: [&str; 10] = [
+    "#1f6fb2", "#e65100", "#2e7d32", "#6a1b9a", "#f9a825", "#00897b", "#c62828", "#6d4c41",
+    "#5c6bc0", "#9e9d24",
+];
+
+/// The colour of the `i`-th part.
+pub fn part_color(i: usize) -> &'static str {
+    PART_COLORS[i % PART_COLORS.len()]
+}
+
+/// One bar of [`share_bars`]: its label, the value of each part (in the order of the legend,
+/// coloured by [`part_color`]) and a text on the right.
+pub struct ShareBarInput {
+    pub label: String,
+    pub values: Vec<u64>,
+    pub right: String,
+}
+
+/// 100% stacked horizontal bars of any parts (time-study groups, cost items): `parts` names
+/// them; each segment shows its percent when wide enough. The legend is left to the page (it
+/// may be long), coloured with [`part_color`].
+pub fn share_bars(
+    title: &str,
+    parts: &[String],
+    rows: &[ShareBarInput],
+    unit: &str,
+) -> Result<String, WebError> {
+    let bars = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let total: u64 = r.values.iter().sum();
+            let mut x = LABEL_W;
+            let segments = r
+                .values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v > 0)
+                .map(|(j, v)| {
+                    let share = *v as f64 / total.max(1) as f64;
+                    let width = BAR_W * share;
+                    let seg = Segment {
+                        x,
+                        width,
+                        color: part_color(j),
+                        label: format!("{} {v}{unit}", parts.get(j).map_or("", |p| p.as_str())),
+                        count: (share * 100.0).round() as u32,
+                        show_count: width >= 26.0,
+                    };
+                    x += width;
+                    seg
+                })
+                .collect();
+            Bar {
+                y: 30.0 + ROW_H * i as f64,
+                label: r.label.clone(),
+                right: r.right.clone(),
+                segments,
+            }
+        })
+        .collect::<Vec<_>>();
+    let legend_y = 30.0 + ROW_H * rows.len() as f64;
+    StackedBars {
+        title,
+        width: LABEL_W + BAR_W + RIGHT_W,
+        height: legend_y + 4.0,
+        label_width: LABEL_W,
+        bar_width: BAR_W,
+        bar_height: ROW_H - 8.0,
+        bars,
+        legend: Vec::new(),
+        legend_y,
+    }
+    .render()
+    .map_err(|e| WebError::Internal(format!("svg: {e}")))
+}

@@ -10,3 +10,4 @@ mod store;
 mod web;
 mod web_invite;
 mod web_store;
+mod web_timestudy;

@@ -1,0 +1,247 @@
+//! 効果: minutes and yen saved per office and month, from the send units actually exchanged on
+//! the hub (routing metadata only: sender, recipient, month, count) × per-unit minutes from the
+//! city's own exchange-task time study, or the documented defaults with their sources
+//! (`tsunagu_insight::effect`), split into labour, paper, postage and transport. Every number
+//! the model uses is on the page; the tables download as CSV.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use tsunagu_insight::categories;
+use tsunagu_insight::effect::{self, EffectParams, EffectReport, MonthEffect, Saving};
+use tsunagu_insight::report_csv::{self, Table};
+
+use super::chrome::{Chrome, csv_download, render};
+use super::city::{self, City};
+use super::muni_chrome;
+use super::session::MuniUser;
+use super::svg::{self, ShareBarInput};
+use crate::error::WebError;
+use crate::startup::AppState;
+
+/// The downloadable effect tables: file name and what it holds.
+pub const TABLES: [(&str, &str); 3] = [
+    ("months.csv", "市全体の月別削減効果"),
+    ("offices.csv", "事業所別・月別の削減効果"),
+    ("assumptions.csv", "計算の前提と出典"),
+];
+
+/// The model's numbers: the city's exchange-task study where it has counts, else defaults.
+pub fn params(city: &City) -> EffectParams {
+    let p = EffectParams::default();
+    match city.timestudies.get(categories::EXCHANGE) {
+        Some(records) => p.with_city_study(records),
+        None => p,
+    }
+}
+
+/// The effect for this municipality's offices only: units with partners elsewhere count for
+/// the city's side of the exchange, and the monthly totals are summed from those offices.
+pub fn report(city: &City) -> EffectReport {
+    let mut r = effect::effect(&city.master.offices, &city.edges, &params(city));
+    r.per_office.retain(|o| city.knows(&o.office));
+    r.unknown_offices.retain(|o| city.knows(o));
+    let mut months: BTreeMap<String, MonthEffect> = BTreeMap::new();
+    for o in &r.per_office {
+        let m = months
+            .entry(o.month.clone())
+            .or_insert_with(|| MonthEffect {
+                month: o.month.clone(),
+                offices: 0,
+                saving: Saving::default(),
+            });
+        m.offices += 1;
+        m.saving.add(&o.saving);
+    }
+    r.per_month = months.into_values().collect();
+    r
+}
+
+pub struct MonthRow {
+    pub month: String,
+    pub offices: u32,
+    pub units: u32,
+    pub hours: String,
+    pub labour: String,
+    pub paper: String,
+    pub postage: String,
+    pub transport: String,
+    pub total: String,
+}
+
+pub struct OfficeRow {
+    pub month: String,
+    pub number: String,
+    pub name: String,
+    pub group: &'static str,
+    pub sent: u32,
+    pub received: u32,
+    pub minutes: String,
+    pub total: String,
+}
+
+pub struct ParamRow {
+    pub label: String,
+    pub value: String,
+    pub unit: String,
+    pub basis: &'static str,
+    pub source: String,
+}
+
+#[derive(Template)]
+#[template(path = "effect.html")]
+struct Page {
+    chrome: Chrome,
+    months: Vec<MonthRow>,
+    total: MonthRow,
+    offices: Vec<OfficeRow>,
+    assumptions: Vec<ParamRow>,
+    references: Vec<ParamRow>,
+    sender_minutes: String,
+    recipient_cm: String,
+    recipient_service: String,
+    city_study: bool,
+    unknown: Vec<String>,
+    chart: String,
+    legend: Vec<(&'static str, String)>,
+}
+
+/// `12,345`.
+pub fn yen(v: f64) -> String {
+    let n = v.round() as i64;
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("−{out}") } else { out }
+}
+
+fn month_row(month: &str, offices: u32, s: &Saving) -> MonthRow {
+    MonthRow {
+        month: month.to_string(),
+        offices,
+        units: s.units_sent,
+        hours: format!("{:.1}", s.minutes / 60.0),
+        labour: yen(s.labour_yen),
+        paper: yen(s.paper_yen),
+        postage: yen(s.postage_yen),
+        transport: yen(s.transport_yen),
+        total: yen(s.total_yen()),
+    }
+}
+
+fn param_row(p: &effect::Param) -> ParamRow {
+    ParamRow {
+        label: p.label.to_string(),
+        value: if p.value.fract() == 0.0 {
+            format!("{:.0}", p.value)
+        } else {
+            format!("{:.3}", p.value)
+        },
+        unit: p.unit.to_string(),
+        basis: p.basis.label(),
+        source: p.source.clone(),
+    }
+}
+
+/// `GET /m/effect`.
+pub async fn page(State(state): State<AppState>, user: MuniUser) -> Result<Response, WebError> {
+    let city = city::load(&state, &user.muni_id).await?;
+    let r = report(&city);
+    let mut all = Saving::default();
+    let mut office_months = 0;
+    for m in &r.per_month {
+        all.add(&m.saving);
+        office_months += m.offices;
+    }
+    let parts = ["人件費", "紙代", "郵送料", "交通費"].map(String::from);
+    let bars: Vec<ShareBarInput> = r
+        .per_month
+        .iter()
+        .map(|m| {
+            let s = &m.saving;
+            ShareBarInput {
+                label: m.month.clone(),
+                values: [s.labour_yen, s.paper_yen, s.postage_yen, s.transport_yen]
+                    .map(|v| v.max(0.0).round() as u64)
+                    .to_vec(),
+                right: format!("{}円", yen(s.total_yen())),
+            }
+        })
+        .collect();
+    let chart = if bars.is_empty() {
+        String::new()
+    } else {
+        svg::share_bars("月別の削減額の内訳（%）", &parts, &bars, "円")?
+    };
+    render(&Page {
+        chrome: muni_chrome(&user, &city, "効果（削減時間と金額）", "effect"),
+        months: r
+            .per_month
+            .iter()
+            .map(|m| month_row(&m.month, m.offices, &m.saving))
+            .collect(),
+        total: month_row("合計", office_months, &all),
+        offices: r
+            .per_office
+            .iter()
+            .map(|o| OfficeRow {
+                month: o.month.clone(),
+                number: o.office.to_string(),
+                name: o.name.clone(),
+                group: o.group.label(),
+                sent: o.saving.units_sent,
+                received: o.saving.units_received,
+                minutes: format!("{:.1}", o.saving.minutes),
+                total: yen(o.saving.total_yen()),
+            })
+            .collect(),
+        assumptions: r.assumptions.iter().map(param_row).collect(),
+        references: r.references.iter().map(param_row).collect(),
+        sender_minutes: format!("{:.2}", r.sender_minutes_per_unit),
+        recipient_cm: format!("{:.2}", r.recipient_minutes_per_unit_cm),
+        recipient_service: format!("{:.2}", r.recipient_minutes_per_unit_service),
+        city_study: city.timestudies.contains_key(categories::EXCHANGE),
+        unknown: r.unknown_offices.iter().map(|o| o.to_string()).collect(),
+        chart,
+        legend: parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (svg::part_color(i), p.clone()))
+            .collect(),
+    })
+}
+
+/// The CSV of one effect table.
+pub fn table(city: &City, name: &str) -> Option<Table> {
+    let r = report(city);
+    match name {
+        "months.csv" => Some(report_csv::effect_month_table(&r)),
+        "offices.csv" => Some(report_csv::effect_office_table(&r)),
+        "assumptions.csv" => Some(report_csv::assumptions_table(&r)),
+        _ => None,
+    }
+}
+
+/// `GET /m/effect/{name}.csv`.
+pub async fn csv(
+    State(state): State<AppState>,
+    user: MuniUser,
+    Path(name): Path<String>,
+) -> Result<Response, WebError> {
+    if !TABLES.iter().any(|(n, _)| *n == name) {
+        return Err(WebError::NotFound);
+    }
+    let city = city::load(&state, &user.muni_id).await?;
+    let t = table(&city, &name).ok_or(WebError::NotFound)?;
+    Ok(csv_download(
+        &format!("{}_{}_効果_{name}", city.muni.name, city.today),
+        t.to_excel_csv(),
+    ))
+}

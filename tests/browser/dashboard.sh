@@ -48,6 +48,19 @@ code="$("$BIN" hub --data-dir "$DWORK/hub" invite --office 9970000001 --kind 43 
 "$BIN" office init --dir "$DWORK/a" --hub "$HUB" --invite "$code" --name "A の PC" >/dev/null 2>&1
 "$BIN" hub --data-dir "$DWORK/hub" invite --office 0300000100 --kind 43 --name 米子テスト居宅 --municipality 312029 >/dev/null 2>&1
 
-export HUB_URL="$HUB" CITY_DIR="$DWORK/city" DOWNLOAD_DIR="$DWORK/downloads"
+# One month exchanged on the hub between two more of A's offices (hub-only, from `tsunagu sample`),
+# so the 効果 page has real units: the 居宅 sends its 提供票 to the 訪問介護.
+"$BIN" sample --offices 3 --users 3 --month 202504 --seed 11 --out "$DWORK/units" >/dev/null
+plan="$(cd "$DWORK/units" && ls UPPLAN_202504_*_43_*_11_*.CSV | head -1)"
+CM="$(echo "$plan" | cut -d_ -f3)"
+HV="$(echo "$plan" | cut -d_ -f5)"
+for o in "c:$CM:43:見本居宅（ハブのみ）" "d:$HV:11:見本訪問介護（ハブのみ）"; do
+  IFS=: read -r dir num kind name <<<"$o"
+  c="$("$BIN" hub --data-dir "$DWORK/hub" invite --office "$num" --kind "$kind" --name "$name" --municipality "$CITY_CODE" 2>/dev/null)"
+  "$BIN" office init --dir "$DWORK/$dir" --hub "$HUB" --invite "$c" --name "$dir の PC" >/dev/null 2>&1
+done
+"$BIN" send --quiet --dir "$DWORK/c" "$DWORK/units/"*"_${CM}_43_${HV}_11_"* >/dev/null
+
+export HUB_URL="$HUB" CITY_DIR="$DWORK/city" CM_OFFICE="$CM" DOWNLOAD_DIR="$DWORK/downloads"
 mkdir -p screenshots "$DOWNLOAD_DIR"
 node --test --test-concurrency=1 dashboard.test.mjs

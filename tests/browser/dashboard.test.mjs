@@ -92,7 +92,8 @@ test('overview: counts, rate, change since the snapshot, trend chart', async () 
   assert.match(await a.locator('#rate').innerText(), /^\d+\.\d%$/);
   const body = await a.locator('body').innerText();
   assert.match(body, /2025-01-31 から [+−±]\d+\.\dポイント/);
-  assert.match(body, /ハブに登録 \/ 有効な端末あり\s*1 \/ 1/);
+  // 9970000001 with a desk, and the two hub-only offices that exchanged a unit.
+  assert.match(body, /ハブに登録 \/ 有効な端末あり\s*3 \/ 3/);
   assert.equal(await a.locator('svg[aria-label="導入率の推移"] path').count(), 3);
   await shot(a, 'overview');
 });
@@ -136,6 +137,75 @@ test('働きかけ and 事業所: only つなぐ市’s offices, unmatched ones 
   // A foreign office is not found.
   const res = await a.goto(`${HUB}/m/offices/0300000100`);
   assert.equal(res.status(), 404);
+});
+
+test('招待状: A prints invitation letters for two offices straight from the outreach list', async () => {
+  await a.goto(`${HUB}/m/outreach`);
+  const form = a.locator('form[action="/m/invites"]').first();
+  const boxes = form.locator('input[name=office]');
+  assert.ok((await boxes.count()) >= 2, 'checkboxes on the list');
+  await boxes.nth(0).check();
+  await boxes.nth(1).check();
+  await form.getByRole('button', { name: '選んだ事業所の招待状を発行して印刷' }).click();
+  await a.waitForURL(`${HUB}/m/invites`);
+  const letters = a.locator('article.letter');
+  assert.equal(await letters.count(), 2);
+  const codes = await a.locator('article.letter .code').allInnerTexts();
+  assert.equal(codes.length, 2);
+  assert.notEqual(codes[0], codes[1]);
+  for (const c of codes) assert.match(c, /^[A-Z0-9-]{8,}$/);
+  const first = await letters.first().innerText();
+  assert.ok(first.includes(HUB), 'the hub URL');
+  assert.match(first, /はじめての設定/);
+  assert.match(first, /鍵の指紋/);
+  await shot(a, 'invite-letters');
+  await a.emulateMedia({ media: 'print' });
+  assert.equal(await a.locator('header.top').isVisible(), false);
+  assert.equal(await a.locator('.letters-intro').isVisible(), false);
+  await shot(a, 'invite-letters-print');
+  await a.emulateMedia({ media: 'screen' });
+  // The codes are shown only there.
+  await a.goto(`${HUB}/m/outreach`);
+  assert.ok(!(await a.locator('body').innerText()).includes(codes[0]));
+});
+
+test('タイムスタディ: uploaded records, composition bars per center and person, before/after table', async () => {
+  await upload('timestudy_center', [path.join(CITY, 'timestudy_center.csv')]);
+  await upload('timestudy_exchange', [path.join(CITY, 'timestudy_exchange.csv')]);
+  await upload('timestudy_care_worker', [path.join(CITY, 'timestudy_care_worker.csv')]);
+  await a.goto(`${HUB}/m/timestudy?set=center&by=center`);
+  assert.ok((await a.locator('svg.chart').count()) >= 1, 'composition chart');
+  assert.ok((await a.locator('svg.chart rect').count()) > 10);
+  assert.match(await a.locator('body').innerText(), /夜間は 22:00〜5:00/);
+  await shot(a, 'timestudy');
+  await a.goto(`${HUB}/m/timestudy?set=exchange&by=person`);
+  assert.ok((await a.locator('table.compare tbody tr').count()) >= 1, 'before/after rows');
+  await shot(a, 'timestudy-exchange');
+  await a.goto(`${HUB}/m/timestudy?set=care_worker&by=person`);
+  await shot(a, 'timestudy-care-worker');
+  const [download] = await Promise.all([a.waitForEvent('download'), a.getByRole('link', { name: /構成.*CSV/ }).click()]);
+  const file = path.join(env.DOWNLOAD_DIR, download.suggestedFilename());
+  await download.saveAs(file);
+  const bytes = fs.readFileSync(file);
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  assert.match(bytes.subarray(3).toString('utf8'), /^職員ごと,時期,時間帯/);
+});
+
+test('効果: the hub’s exchanged units in minutes and yen, with the assumptions and sources', async () => {
+  await a.goto(`${HUB}/m/effect`);
+  const body = await a.locator('body').innerText();
+  assert.ok(body.includes(env.CM_OFFICE), 'the sending office');
+  assert.match(body, /この市のタイムスタディ/);
+  assert.ok((await a.locator('table.effect tbody tr').count()) >= 2, 'a month and the total');
+  assert.ok((await a.locator('table.assumptions tbody tr').count()) > 10);
+  assert.equal(await a.locator('svg.chart').count(), 1);
+  await shot(a, 'effect');
+  const [download] = await Promise.all([a.waitForEvent('download'), a.getByRole('link', { name: 'CSV でダウンロード' }).first().click()]);
+  const file = path.join(env.DOWNLOAD_DIR, download.suggestedFilename());
+  await download.saveAs(file);
+  const bytes = fs.readFileSync(file);
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  assert.match(bytes.subarray(3).toString('utf8'), /^月,事業所数,送信件数/);
 });
 
 test('報告書 prints without navigation', async () => {
@@ -194,6 +264,10 @@ test('B sees only its own office and none of A’s data', async () => {
   const res = await b.goto(`${HUB}/m/offices/9970000001`);
   assert.equal(res.status(), 404);
   await shot(b, 'b-offices-404');
+  await b.goto(`${HUB}/m/timestudy`);
+  assert.match(await b.locator('body').innerText(), /タイムスタディの記録はまだありません/);
+  await b.goto(`${HUB}/m/effect`);
+  assert.ok(!(await b.locator('body').innerText()).includes(env.CM_OFFICE), 'none of A’s offices');
   await b.goto(`${HUB}/m`);
   await shot(b, 'b-overview');
 });

@@ -93,6 +93,8 @@ pub struct City {
     pub active: BTreeSet<OfficeNo>,
     /// Offices of those codes registered on the hub.
     pub registered: BTreeSet<OfficeNo>,
+    /// Those offices as the hub knows them (name, 事業所番号 + サービス種類コード).
+    pub hub_offices: Vec<crate::store::Office>,
     pub edges: Vec<ExchangeEdge>,
     pub observations: Vec<StatusObservation>,
     pub today: Day,
@@ -398,6 +400,7 @@ fn compute(
         issues,
         active,
         registered,
+        hub_offices,
         edges,
         observations,
         today,

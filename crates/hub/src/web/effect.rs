@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use tsunagu_insight::categories;
 use tsunagu_insight::effect::{self, EffectParams, EffectReport, MonthEffect, Saving};
+use tsunagu_insight::offices::{Office, OfficeGroup, OfficeNo, OfficeService};
 use tsunagu_insight::report_csv::{self, Table};
 
 use super::chrome::{Chrome, csv_download, render};
@@ -37,10 +38,51 @@ pub fn params(city: &City) -> EffectParams {
     }
 }
 
+/// The open data's offices plus those only on the hub, named and typed (居宅介護支援 or service
+/// office) from their hub registration.
+pub fn offices(city: &City) -> Vec<Office> {
+    let mut out = city.master.offices.clone();
+    for h in &city.hub_offices {
+        let number = OfficeNo::from(h.office_id);
+        if out.iter().any(|o| o.number == number) {
+            continue;
+        }
+        let kind = h.office_id.kind;
+        out.push(Office {
+            number,
+            name: h.name.clone(),
+            name_kana: String::new(),
+            services: vec![OfficeService {
+                name: String::new(),
+                kind: Some(kind),
+                file_code: None,
+            }],
+            group: if kind.is_care_management() {
+                OfficeGroup::CareManagement
+            } else {
+                OfficeGroup::Service
+            },
+            municipality_code: h.municipality_code.clone(),
+            prefecture: String::new(),
+            city: String::new(),
+            address: String::new(),
+            building: String::new(),
+            location: None,
+            phone: String::new(),
+            fax: String::new(),
+            corporate_number: String::new(),
+            corporate_name: String::new(),
+            url: String::new(),
+            sources: Vec::new(),
+        });
+    }
+    out
+}
+
 /// The effect for this municipality's offices only: units with partners elsewhere count for
 /// the city's side of the exchange, and the monthly totals are summed from those offices.
 pub fn report(city: &City) -> EffectReport {
-    let mut r = effect::effect(&city.master.offices, &city.edges, &params(city));
+    let mut r = effect::effect(&offices(city), &city.edges, &params(city));
     r.per_office.retain(|o| city.knows(&o.office));
     r.unknown_offices.retain(|o| city.knows(o));
     let mut months: BTreeMap<String, MonthEffect> = BTreeMap::new();
@@ -187,7 +229,7 @@ pub async fn page(State(state): State<AppState>, user: MuniUser) -> Result<Respo
             .iter()
             .map(|m| month_row(&m.month, m.offices, &m.saving))
             .collect(),
-        total: month_row("合計", office_months, &all),
+        total: month_row("合計（事業所数は延べ）", office_months, &all),
         offices: r
             .per_office
             .iter()

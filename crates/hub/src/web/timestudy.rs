@@ -219,13 +219,24 @@ pub async fn page(
     let parts: Vec<String> = sel.set.groups.iter().map(|g| g.name.clone()).collect();
     let mut charts = Vec::new();
     for phase in [Phase::Single, Phase::Before, Phase::After] {
+        // Whole day per key, then 日中 and 夜間 under it when the key has night work (without
+        // it, 日中 is the whole day again).
+        let has_night = |key: &str| {
+            rows.iter().any(|r| {
+                r.phase == phase && r.key == key && r.shift == Shift::Night && r.total_minutes > 0
+            })
+        };
         let bars: Vec<ShareBarInput> = rows
             .iter()
-            .filter(|r| r.phase == phase && r.total_minutes > 0)
+            .filter(|r| {
+                r.phase == phase
+                    && r.total_minutes > 0
+                    && (r.shift == Shift::All || has_night(&r.key))
+            })
             .map(|r| ShareBarInput {
                 label: match r.shift {
                     Shift::All => r.key.clone(),
-                    s => format!("{}（{}）", r.key, s.label()),
+                    s => format!("└ {}", s.label()),
                 },
                 values: r.groups.iter().map(|g| g.minutes).collect(),
                 right: format!("{}人 {}分", r.persons, r.total_minutes),

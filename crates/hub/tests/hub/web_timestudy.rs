@@ -58,10 +58,7 @@ async fn time_study_pages_and_csv_are_the_citys_own() {
         let t = p.text();
         assert!(t.contains("<svg"), "{by}: a chart");
         assert!(t.contains("業務時間の構成"));
-        assert!(
-            t.contains("（夜間）") || t.contains("（日中）"),
-            "{by}: day/night"
-        );
+        assert!(t.contains("夜間は 22:00〜5:00"), "{by}: the night hours");
     }
     let ex = a.get("/m/timestudy?set=exchange").await.text();
     assert!(ex.contains("導入前後の比較") && ex.contains("中央値"));

@@ -156,7 +156,7 @@ pub fn yen(v: f64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -286,4 +286,17 @@ pub async fn csv(
         &format!("{}_{}_効果_{name}", city.muni.name, city.today),
         t.to_excel_csv(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yen;
+
+    #[test]
+    fn yen_has_thousands_separators() {
+        assert_eq!(yen(0.4), "0");
+        assert_eq!(yen(999.5), "1,000");
+        assert_eq!(yen(1_234_567.0), "1,234,567");
+        assert_eq!(yen(-1500.0), "−1,500");
+    }
 }

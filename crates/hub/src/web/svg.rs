@@ -366,50 +366,6 @@ pub fn map(title: &str, points: &[MapInput]) -> Result<String, WebError> {
     .map_err(|e| WebError::Internal(format!("svg: {e}")))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stacked_bars_are_proportional_and_escaped() {
-        let svg = stacked_bars(
-            "圏域別 <導入>",
-            &[BarInput {
-                label: "中央圏域".into(),
-                counts: vec![
-                    (AdoptionStatus::Adopted, 3),
-                    (AdoptionStatus::NotPlanned, 1),
-                ],
-                right: "75.0%".into(),
-            }],
-        )
-        .unwrap();
-        assert!(svg.starts_with("<svg"));
-        assert!(svg.contains("圏域別 &#60;導入&#62;") || svg.contains("圏域別 &lt;導入&gt;"));
-        assert!(svg.contains("width=\"360.0\""), "{svg}");
-        assert!(svg.contains("width=\"120.0\""), "{svg}");
-    }
-
-    #[test]
-    fn line_chart_skips_gaps() {
-        let svg = line_chart(
-            "導入率の推移",
-            &[
-                "2025-01-31".into(),
-                "2025-07-31".into(),
-                "2026-01-31".into(),
-            ],
-            &[("全体".into(), vec![Some(20.0), None, Some(40.0)])],
-        )
-        .unwrap();
-        assert_eq!(
-            svg.matches(" M").count() + svg.matches("\"M").count(),
-            2,
-            "{svg}"
-        );
-    }
-}
-
 /// Colours of the parts of a composition, in the order of the category set's groups.
 pub const PART_COLORS: [&str; 10] = [
     "#1f6fb2", "#e65100", "#2e7d32", "#6a1b9a", "#f9a825", "#00897b", "#c62828", "#6d4c41",
@@ -486,4 +442,69 @@ pub fn share_bars(
     }
     .render()
     .map_err(|e| WebError::Internal(format!("svg: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stacked_bars_are_proportional_and_escaped() {
+        let svg = stacked_bars(
+            "圏域別 <導入>",
+            &[BarInput {
+                label: "中央圏域".into(),
+                counts: vec![
+                    (AdoptionStatus::Adopted, 3),
+                    (AdoptionStatus::NotPlanned, 1),
+                ],
+                right: "75.0%".into(),
+            }],
+        )
+        .unwrap();
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains("圏域別 &#60;導入&#62;") || svg.contains("圏域別 &lt;導入&gt;"));
+        assert!(svg.contains("width=\"360.0\""), "{svg}");
+        assert!(svg.contains("width=\"120.0\""), "{svg}");
+    }
+
+    #[test]
+    fn share_bars_show_percent_of_each_part() {
+        let svg = share_bars(
+            "構成",
+            &["直接".into(), "間接".into(), "休憩".into()],
+            &[ShareBarInput {
+                label: "K01".into(),
+                values: vec![90, 0, 30],
+                right: "1人 120分".into(),
+            }],
+            "分",
+        )
+        .unwrap();
+        // 90 of 120 minutes: 75% of the 480 px bar; the empty part draws nothing.
+        assert!(svg.contains("width=\"360.0\""), "{svg}");
+        assert!(svg.contains("width=\"120.0\""), "{svg}");
+        assert!(svg.contains(">75<") && svg.contains(">25<"), "{svg}");
+        assert!(svg.contains("直接 90分") && !svg.contains("間接 0分"));
+        assert!(svg.contains(part_color(2)) && !svg.contains(part_color(1)));
+    }
+
+    #[test]
+    fn line_chart_skips_gaps() {
+        let svg = line_chart(
+            "導入率の推移",
+            &[
+                "2025-01-31".into(),
+                "2025-07-31".into(),
+                "2026-01-31".into(),
+            ],
+            &[("全体".into(), vec![Some(20.0), None, Some(40.0)])],
+        )
+        .unwrap();
+        assert_eq!(
+            svg.matches(" M").count() + svg.matches("\"M").count(),
+            2,
+            "{svg}"
+        );
+    }
 }

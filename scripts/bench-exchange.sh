@@ -1,6 +1,7 @@
 #!/bin/sh
 # Exchange throughput (issue 6, docs/performance.md "Exchange throughput"): the hub on SQLite and
-# on PostgreSQL, each with the minimal-axum and nginx WebDAV baselines in the same run.
+# on PostgreSQL, each with the minimal-axum (SQLite; and PostgreSQL on the PostgreSQL run) and
+# nginx WebDAV baselines in the same run.
 # Usage: scripts/bench-exchange.sh [extra tsunagu-bench exchange options]
 # PostgreSQL: TSUNAGU_BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432/postgres); the
 # bench creates a fresh database there and drops it at the end. nginx: Debian's package

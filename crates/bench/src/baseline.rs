@@ -12,8 +12,9 @@ use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::routing::put;
-use sqlx::SqlitePool;
+use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
 
 use crate::child::{ChildProc, free_port};
 
@@ -21,17 +22,24 @@ use crate::child::{ChildProc, free_port};
 #[derive(Debug, Clone, clap::Args)]
 pub struct AxumBaselineArgs {
     /// SQLite のファイル
-    #[arg(long)]
-    pub db: PathBuf,
+    #[arg(long, required_unless_present = "postgres")]
+    pub db: Option<PathBuf>,
+    /// SQLite の代わりに PostgreSQL（postgres://…）に保存する
+    #[arg(long, value_name = "URL", conflicts_with = "db")]
+    pub postgres: Option<String>,
     /// データベース接続数（ハブの既定と同じ 8）
     #[arg(long, default_value_t = 8)]
     pub pool: u32,
 }
 
-struct BaselineState {
-    pool: SqlitePool,
-    /// Writers take turns, as the hub's SQLite store does (its `write_lock`).
-    write_lock: tokio::sync::Mutex<()>,
+enum BaselineState {
+    Sqlite {
+        pool: SqlitePool,
+        /// Writers take turns, as the hub's SQLite store does (its `write_lock`).
+        write_lock: tokio::sync::Mutex<()>,
+    },
+    /// No lock: the floor of one durable insert per body on PostgreSQL.
+    Postgres { pool: PgPool },
 }
 
 /// Serves `PUT /u/{id}` on 127.0.0.1:0 and prints `baseline listening http://ADDR`.
@@ -40,25 +48,45 @@ pub fn run_axum_baseline(args: AxumBaselineArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        // The same settings as the hub's SQLite store (crates/hub/src/store/sql.rs).
-        let options = SqliteConnectOptions::new()
-            .filename(&args.db)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(args.pool.max(2))
-            .connect_with(options)
-            .await?;
-        sqlx::query("CREATE TABLE IF NOT EXISTS bodies (id TEXT PRIMARY KEY, body BLOB NOT NULL)")
-            .execute(&pool)
-            .await?;
-        let state = Arc::new(BaselineState {
-            pool,
-            write_lock: tokio::sync::Mutex::new(()),
-        });
+        let state = match (&args.postgres, &args.db) {
+            (Some(url), _) => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(args.pool.max(2))
+                    .connect(url)
+                    .await?;
+                sqlx::query(
+                    "CREATE TABLE IF NOT EXISTS bench_baseline_bodies (id TEXT PRIMARY KEY, body BYTEA NOT NULL)",
+                )
+                .execute(&pool)
+                .await?;
+                BaselineState::Postgres { pool }
+            }
+            (None, Some(db)) => {
+                // The same settings as the hub's SQLite store (crates/hub/src/store/sql.rs).
+                let options = SqliteConnectOptions::new()
+                    .filename(db)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(args.pool.max(2))
+                    .connect_with(options)
+                    .await?;
+                sqlx::query(
+                    "CREATE TABLE IF NOT EXISTS bodies (id TEXT PRIMARY KEY, body BLOB NOT NULL)",
+                )
+                .execute(&pool)
+                .await?;
+                BaselineState::Sqlite {
+                    pool,
+                    write_lock: tokio::sync::Mutex::new(()),
+                }
+            }
+            (None, None) => anyhow::bail!("--db or --postgres is needed"),
+        };
+        let state = Arc::new(state);
         let app = Router::new()
             .route("/u/{id}", put(store_body))
             .with_state(state);
@@ -76,30 +104,48 @@ async fn store_body(
     UrlPath(id): UrlPath<String>,
     body: Bytes,
 ) -> StatusCode {
-    let _turn = state.write_lock.lock().await;
-    let result = async {
-        let mut tx = state.pool.begin().await?;
-        sqlx::query("INSERT INTO bodies (id, body) VALUES (?, ?)")
-            .bind(id)
-            .bind(body.as_ref())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
-    }
-    .await;
+    let result = match state.as_ref() {
+        BaselineState::Sqlite { pool, write_lock } => {
+            let _turn = write_lock.lock().await;
+            async {
+                let mut tx = pool.begin().await?;
+                sqlx::query("INSERT INTO bodies (id, body) VALUES (?, ?)")
+                    .bind(id)
+                    .bind(body.as_ref())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await
+            }
+            .await
+        }
+        BaselineState::Postgres { pool } => {
+            async {
+                let mut tx = pool.begin().await?;
+                sqlx::query("INSERT INTO bench_baseline_bodies (id, body) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(body.as_ref())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await
+            }
+            .await
+        }
+    };
     match result {
         Ok(()) => StatusCode::CREATED,
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
-/// Starts this binary's `axum-baseline` as a child process.
-pub fn start_axum(dir: &Path) -> anyhow::Result<(ChildProc, String)> {
+/// Starts this binary's `axum-baseline` as a child process. Stores into SQLite under `dir`, or into the PostgreSQL database `postgres` names.
+pub fn start_axum(dir: &Path, postgres: Option<&str>) -> anyhow::Result<(ChildProc, String)> {
     let exe = std::env::current_exe().context("current executable")?;
     let mut cmd = Command::new(exe);
-    cmd.arg("axum-baseline")
-        .arg("--db")
-        .arg(dir.join("baseline.sqlite"));
+    cmd.arg("axum-baseline");
+    match postgres {
+        Some(url) => cmd.arg("--postgres").arg(url),
+        None => cmd.arg("--db").arg(dir.join("baseline.sqlite")),
+    };
     ChildProc::spawn_reading_url(
         "axum baseline",
         cmd,

@@ -274,26 +274,40 @@ async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> a
 
     let mut rows = Vec::new();
 
-    // Baseline (a): minimal axum + SQLite.
+    // Baseline (a): minimal axum + SQLite (and + PostgreSQL when the hub runs on PostgreSQL, in
+    // the hub's fresh database, table bench_baseline_bodies).
     if !args.skip_axum {
-        let (axum_proc, axum_url) = baseline::start_axum(dir)?;
-        let outcome = load::run_puts(
-            http.clone(),
-            jobs.clone(),
-            args.concurrency,
-            duration,
-            None,
-            plain_put(&axum_url, "a"),
-            new_slots(jobs.len()),
-        )
-        .await;
-        let memory = axum_proc.memory();
-        axum_proc.stop();
-        rows.push(Row {
-            name: "baseline: minimal axum, 1 SQLite tx per body (WAL, synchronous=FULL)".into(),
-            outcome,
-            memory: Some(memory),
-        });
+        let postgres = db_url.starts_with("postgres").then_some(db_url);
+        let backends: Vec<Option<&str>> = match postgres {
+            Some(url) => vec![None, Some(url)],
+            None => vec![None],
+        };
+        for pg in backends {
+            let (axum_proc, axum_url) = baseline::start_axum(dir, pg)?;
+            let outcome = load::run_puts(
+                http.clone(),
+                jobs.clone(),
+                args.concurrency,
+                duration,
+                None,
+                plain_put(&axum_url, if pg.is_some() { "p" } else { "a" }),
+                new_slots(jobs.len()),
+            )
+            .await;
+            let memory = axum_proc.memory();
+            axum_proc.stop();
+            rows.push(Row {
+                name: match pg {
+                    None => "baseline: minimal axum, 1 SQLite tx per body (WAL, synchronous=FULL)",
+                    Some(_) => {
+                        "baseline: minimal axum, 1 PostgreSQL tx per body (same database server)"
+                    }
+                }
+                .into(),
+                outcome,
+                memory: Some(memory),
+            });
+        }
     }
 
     // The hub at full speed: the same bodies as real envelopes.
@@ -453,8 +467,11 @@ async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> a
             .find(|r| r.name.starts_with(prefix))
             .map(|r| r.outcome.per_sec())
     };
-    if let Some(a) = base_rate("baseline: minimal axum") {
+    if let Some(a) = base_rate("baseline: minimal axum, 1 SQLite") {
         println!("hub ÷ minimal axum+SQLite: {:.2}", hub_rate / a);
+    }
+    if let Some(a) = base_rate("baseline: minimal axum, 1 PostgreSQL") {
+        println!("hub ÷ minimal axum+PostgreSQL: {:.2}", hub_rate / a);
     }
     if let Some(x) = base_rate("baseline: nginx") {
         println!("hub ÷ nginx WebDAV: {:.2}", hub_rate / x);

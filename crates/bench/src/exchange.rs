@@ -66,6 +66,11 @@ pub fn run(args: ExchangeArgs) -> anyhow::Result<()> {
         let db = Database::create(args.database.as_deref(), dir.path()).await?;
         let result = run_with(&args, dir.path(), db.url()).await;
         db.drop_database().await;
+        if result.is_err() {
+            // Keep the hub's and the baselines' logs for whoever reads the error.
+            let kept = dir.keep();
+            eprintln!("logs kept in {}", kept.display());
+        }
         result
     })
 }

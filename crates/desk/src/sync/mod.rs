@@ -150,10 +150,10 @@ pub async fn run(shared: Arc<Shared>) {
         }
         let hub_ok_before = backoff.is_none();
         let mut hub_failed = None;
-        if backoff.is_none() || Instant::now() >= next_hub {
-            if let Err(e) = outbox_pass(&shared, &mut watch).await {
-                hub_failed = Some(e);
-            }
+        if (backoff.is_none() || Instant::now() >= next_hub)
+            && let Err(e) = outbox_pass(&shared, &mut watch).await
+        {
+            hub_failed = Some(e);
         }
         if hub_failed.is_none() && Instant::now() >= next_hub {
             match hub_pass(&shared).await {

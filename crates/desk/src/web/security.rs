@@ -87,14 +87,14 @@ impl Security {
             return false;
         };
         let host = host.to_ascii_lowercase();
-        self.allowed_hosts().iter().any(|h| *h == host)
+        self.allowed_hosts().contains(&host)
     }
 
     fn origin_ok(&self, headers: &HeaderMap) -> bool {
-        if let Some(site) = headers.get("sec-fetch-site") {
-            if site.as_bytes() != b"same-origin" {
-                return false;
-            }
+        if let Some(site) = headers.get("sec-fetch-site")
+            && site.as_bytes() != b"same-origin"
+        {
+            return false;
         }
         match headers.get(header::ORIGIN).map(|o| o.to_str()) {
             None => true,

@@ -24,6 +24,7 @@ pub mod session;
 pub mod survey;
 pub mod svg;
 pub mod timestudy;
+pub mod timestudy_entry;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -62,6 +63,11 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(timestudy::composition_csv),
         )
         .route("/m/timestudy/compare.csv", get(timestudy::compare_csv))
+        .route("/m/timestudy/links", post(timestudy_entry::issue))
+        .route("/t/{token}", get(timestudy_entry::form))
+        .route("/t/{token}/grid", post(timestudy_entry::save_grid))
+        .route("/t/{token}/start", post(timestudy_entry::start))
+        .route("/t/{token}/stop", post(timestudy_entry::stop))
         .route("/m/effect", get(effect::page))
         .route("/m/effect/{name}", get(effect::csv))
         .route("/m/data", get(data::page))

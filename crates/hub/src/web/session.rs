@@ -232,9 +232,11 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
-    // Forms shown without login (the login itself, the survey answer form) always use the
+    // Forms shown without login (the login itself, the survey answer form, the time-study entry) always use the
     // double-submit cookie, even in a browser that also has a session.
-    let public_form = parts.uri.path() == "/login" || parts.uri.path().starts_with("/a/");
+    let public_form = parts.uri.path() == "/login"
+        || parts.uri.path().starts_with("/a/")
+        || parts.uri.path().starts_with("/t/");
     let expected = match &session {
         Some(s) if !public_form => Some(s.csrf.clone()),
         _ => cookie(&parts.headers, FORM_COOKIE),

@@ -18,6 +18,7 @@ use super::city::{self, City, TIMESTUDY_KINDS};
 use super::muni_chrome;
 use super::session::MuniUser;
 use super::svg::{self, ShareBarInput};
+use super::timestudy_entry;
 use crate::error::WebError;
 use crate::startup::AppState;
 
@@ -148,6 +149,11 @@ struct Page {
     charts: Vec<Chart>,
     compare: Vec<CompareRow>,
     night: String,
+    /// Entry links for the people doing the study (never their tokens).
+    entry_links: Vec<timestudy_entry::LinkRow>,
+    /// (set id, set name) to choose for a new entry link.
+    entry_sets: Vec<(String, String)>,
+    today: String,
 }
 
 fn minutes(v: Option<f64>) -> String {
@@ -189,6 +195,12 @@ pub async fn page(
             })
         })
         .collect();
+    let entry_links = timestudy_entry::link_rows(&state, &user.muni_id).await?;
+    let entry_sets: Vec<(String, String)> = TIMESTUDY_KINDS
+        .iter()
+        .filter_map(|(_, id)| CategorySet::builtin(id).map(|s| (s.id, s.name)))
+        .collect();
+    let today = city.today.to_string();
     let night = NightHours::default();
     let night_label = format!("{}〜{}", clock(night.start), clock(night.end));
     let Some(sel) = sel else {
@@ -207,6 +219,9 @@ pub async fn page(
             charts: Vec::new(),
             compare: Vec::new(),
             night: night_label,
+            entry_links,
+            entry_sets,
+            today,
         });
     };
     let recs = records(&city, &sel.set);
@@ -289,6 +304,9 @@ pub async fn page(
         charts,
         compare,
         night: night_label,
+        entry_links,
+        entry_sets,
+        today,
     })
 }
 

@@ -11,3 +11,4 @@ mod web;
 mod web_invite;
 mod web_store;
 mod web_timestudy;
+mod web_timestudy_entry;

@@ -83,6 +83,8 @@ pub async fn page(State(state): State<AppState>, user: MuniUser) -> Result<Respo
         files: city
             .files
             .iter()
+            // The time-study entry links are managed on the タイムスタディ page.
+            .filter(|f| f.kind != super::timestudy_entry::KIND_ENTRY_LINKS)
             .map(|f| FileRow {
                 kind: f.kind.clone(),
                 kind_label: kind_label(&f.kind),

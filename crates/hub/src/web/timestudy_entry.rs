@@ -31,6 +31,9 @@ use crate::store::MuniFile;
 /// The city file holding the entry links (JSON).
 pub const KIND_ENTRY_LINKS: &str = "timestudy_entry_links";
 const LINKS_FILE: &str = "links.json";
+/// Serialises the read-modify-write of the links file within this hub process (a hub runs as
+/// one process; the file is small and a save takes milliseconds).
+static WRITE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// The grid: 15-minute slots from 8:00 to 20:00.
 pub const GRID_START: u32 = 8 * 60;
 pub const GRID_SLOT: u32 = 15;
@@ -255,6 +258,7 @@ pub async fn issue(
         timed: Vec::new(),
         running: None,
     };
+    let _guard = WRITE.lock().await;
     let mut links = load_links(&state, &user.muni_id).await?;
     links.push(link.clone());
     save_links(&state, &user.muni_id, &links, &user.session.user.user_id).await?;
@@ -394,7 +398,7 @@ fn entry_page(
             SlotView {
                 index: i,
                 time: format!("{}〜{}", clock(at), clock(at + GRID_SLOT)),
-                hour_start: at % 60 == 0,
+                hour_start: at.is_multiple_of(60),
                 selected: link.grid.get(i).cloned().flatten().unwrap_or_default(),
             }
         })
@@ -470,6 +474,7 @@ pub async fn save_grid(
     Path(token): Path<String>,
     body: Bytes,
 ) -> Result<Response, WebError> {
+    let _guard = WRITE.lock().await;
     let (muni_id, mut links, i) = link_of(&state, &token).await?;
     let set = CategorySet::builtin(&links[i].set_id)
         .ok_or_else(|| WebError::Internal(format!("entry link set {}", links[i].set_id)))?;
@@ -504,6 +509,7 @@ pub async fn start(
     Path(token): Path<String>,
     body: Bytes,
 ) -> Result<Response, WebError> {
+    let _guard = WRITE.lock().await;
     let (muni_id, mut links, i) = link_of(&state, &token).await?;
     let set = CategorySet::builtin(&links[i].set_id)
         .ok_or_else(|| WebError::Internal(format!("entry link set {}", links[i].set_id)))?;
@@ -550,6 +556,7 @@ pub async fn stop(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
+    let _guard = WRITE.lock().await;
     let (muni_id, mut links, i) = link_of(&state, &token).await?;
     stop_running(&mut links[i], crate::now_unix());
     let link = links[i].clone();

@@ -158,6 +158,9 @@ async fn entry_links_slot_grid_and_start_stop_become_the_citys_records() {
             .any(|l| l.ends_with(",大分類,S,事務・支援業務,15,25.0%")),
         "{text}"
     );
+    // The entries are a time-study file on the データ screen; the link list is not.
+    let data = a.get("/m/data").await.text();
+    assert!(data.contains("入力_") && !data.contains("links.json"));
     let cmp = a.get("/m/timestudy/compare.csv?set=center").await.text();
     assert!(cmp.contains("総合相談支援"), "{cmp}");
     assert!(!b.get("/m/timestudy").await.text().contains("<svg"));

@@ -191,6 +191,44 @@ test('タイムスタディ: uploaded records, composition bars per center and p
   assert.match(bytes.subarray(3).toString('utf8'), /^職員ごと,時期,時間帯/);
 });
 
+test('タイムスタディの入力: an entry link per person, slot grid and 開始/終了 on a phone', async () => {
+  await a.goto(`${HUB}/m/timestudy?set=center&by=person`);
+  const f = a.locator('form.ts-links');
+  await f.locator('input[name=label]').fill('入力テスト-01');
+  await f.locator('input[name=center]').fill('中央包括');
+  await f.locator('select[name=set]').selectOption('center');
+  await f.locator('select[name=phase]').selectOption('前');
+  const [download] = await Promise.all([a.waitForEvent('download'), a.getByRole('button', { name: /入力用リンクを発行/ }).click()]);
+  const file = path.join(env.DOWNLOAD_DIR, download.suggestedFilename());
+  await download.saveAs(file);
+  const bytes = fs.readFileSync(file);
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  const url = bytes.subarray(3).toString('utf8').split(/[,\r\n]/).find((c) => c.includes('/t/'));
+  assert.ok(url, 'an entry link in the CSV');
+  const ctx = await browser.newContext({ locale: 'ja-JP', viewport: { width: 390, height: 844 }, isMobile: true });
+  const phone = await ctx.newPage();
+  await phone.goto(url);
+  assert.match(await phone.locator('body').innerText(), /入力テスト-01/);
+  assert.equal(await phone.locator('.ts-grid select').count(), 48);
+  await phone.locator('select[name=category]').selectOption('7');
+  await phone.getByRole('button', { name: '開始' }).click();
+  assert.match(await phone.locator('[role=status]').innerText(), /計測中: 電話・連絡調整/);
+  await phone.getByRole('button', { name: '終了' }).click();
+  await phone.locator('select[name=s0]').selectOption('1');
+  await phone.locator('select[name=s1]').selectOption('1');
+  await phone.locator('select[name=s2]').selectOption('8');
+  await shot(phone, 'timestudy-entry-phone-full');
+  await phone.getByRole('button', { name: '時間帯の入力を保存' }).click();
+  assert.match(await phone.locator('body').innerText(), /記録（(2 件、合計 45|3 件、合計 46) 分）/);
+  await phone.locator('select[name=s0]').scrollIntoViewIfNeeded();
+  await phone.screenshot({ path: path.join(SHOTS, 'dashboard-timestudy-entry-phone.png') });
+  await ctx.close();
+  await a.goto(`${HUB}/m/timestudy?set=center&by=person`);
+  const body = await a.locator('body').innerText();
+  assert.match(body, /入力テスト-01/);
+  await shot(a, 'timestudy-entry-links');
+});
+
 test('効果: the hub’s exchanged units in minutes and yen, with the assumptions and sources', async () => {
   await a.goto(`${HUB}/m/effect`);
   const body = await a.locator('body').innerText();

@@ -331,6 +331,35 @@ macro_rules! impl_store {
                 Ok(rows.into_iter().map(|(f,)| f).collect())
             }
 
+            /// Deletes the ciphertext of every envelope `select` finds (`$1` = cutoff, `$2` = batch
+            /// size), a batch per transaction so each holds the write lock only briefly.
+            async fn delete_ciphertext_in_batches(
+                &self,
+                select: &'static str,
+                cutoff: i64,
+                expire: bool,
+                reason: &str,
+                now: i64,
+            ) -> StoreResult<u64> {
+                let mut deleted = 0u64;
+                loop {
+                    let (_guard, mut tx) = self.begin_write().await?;
+                    let ids: Vec<(String,)> = sqlx::query_as(select)
+                        .bind(cutoff)
+                        .bind(RETENTION_BATCH)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    if ids.is_empty() {
+                        return Ok(deleted);
+                    }
+                    for (id,) in &ids {
+                        Self::delete_ciphertext(&mut tx, id, expire, reason, now).await?;
+                    }
+                    tx.commit().await?;
+                    deleted += ids.len() as u64;
+                }
+            }
+
             /// Deletes the ciphertext of one envelope and records why.
             async fn delete_ciphertext(
                 tx: &mut Transaction<'static, $db>,
@@ -783,46 +812,27 @@ macro_rules! impl_store {
                 let mut report = RetentionReport::default();
                 let final_cutoff = now.saturating_sub(policy.after_final_secs);
                 let unack_cutoff = now.saturating_sub(policy.unacknowledged_secs);
-                // Batches keep each transaction (and the write lock) short.
-                loop {
-                    let (_guard, mut tx) = self.begin_write().await?;
-                    let ids: Vec<(String,)> = sqlx::query_as(
+                report.deleted_after_final = self
+                    .delete_ciphertext_in_batches(
                         "SELECT envelope_id FROM envelopes WHERE ciphertext_deleted_at IS NULL AND \
                          ((imported_at IS NOT NULL AND imported_at <= $1) OR (rejected_at IS NOT NULL AND rejected_at <= $1)) \
                          ORDER BY seq LIMIT $2",
+                        final_cutoff,
+                        false,
+                        "retention_after_final_receipt",
+                        now,
                     )
-                    .bind(final_cutoff)
-                    .bind(RETENTION_BATCH)
-                    .fetch_all(&mut *tx)
                     .await?;
-                    if ids.is_empty() {
-                        break;
-                    }
-                    for (id,) in &ids {
-                        Self::delete_ciphertext(&mut tx, id, false, "retention_after_final_receipt", now).await?;
-                    }
-                    tx.commit().await?;
-                    report.deleted_after_final += ids.len() as u64;
-                }
-                loop {
-                    let (_guard, mut tx) = self.begin_write().await?;
-                    let ids: Vec<(String,)> = sqlx::query_as(
+                report.deleted_unacknowledged = self
+                    .delete_ciphertext_in_batches(
                         "SELECT envelope_id FROM envelopes WHERE ciphertext_deleted_at IS NULL AND imported_at IS NULL \
                          AND rejected_at IS NULL AND sent_at <= $1 ORDER BY seq LIMIT $2",
+                        unack_cutoff,
+                        true,
+                        "retention_unacknowledged",
+                        now,
                     )
-                    .bind(unack_cutoff)
-                    .bind(RETENTION_BATCH)
-                    .fetch_all(&mut *tx)
                     .await?;
-                    if ids.is_empty() {
-                        break;
-                    }
-                    for (id,) in &ids {
-                        Self::delete_ciphertext(&mut tx, id, true, "retention_unacknowledged", now).await?;
-                    }
-                    tx.commit().await?;
-                    report.deleted_unacknowledged += ids.len() as u64;
-                }
                 Ok(report)
             }
 

@@ -125,6 +125,8 @@ error_codes! {
     ReceiptMismatch = ("E-HUB-501", 422, "受領証の内容が送信単位と一致しません", "receipt does not match the envelope"),
     /// The receipt contradicts an earlier final receipt (取込済 vs 差戻し).
     ReceiptConflict = ("E-HUB-502", 409, "すでに別の最終状態（取込済または差戻し）の受領証があります", "a different final receipt was already posted"),
+    /// A partner report names something that is not a 10-digit office number, or a count out of range.
+    PartnersInvalid = ("E-HUB-420", 422, "取引先の報告に正しくない値があります（事業所番号は半角数字10桁）", "partner report has an invalid value (office numbers are 10 digits)"),
     /// The device public keys are malformed.
     KeysInvalid = ("E-HUB-503", 400, "端末の公開鍵が正しくありません", "device public keys are invalid"),
     /// The request took too long.

@@ -7,9 +7,14 @@
 
 mod api;
 mod error;
+mod partners;
 
 pub use api::*;
 pub use error::{ErrorBody, ErrorCode};
+pub use partners::{
+    MAX_REPORTED_PARTNERS, MAX_UNITS_PER_MONTH, PartnerReport, PartnerReportError,
+    PartnerReportResponse, ReportedPartner,
+};
 
 /// Re-exported so clients need not depend on the seal crate for the wire types.
 pub use tsunagu_seal::{DevicePublicKeys, RoutingMetadata, SignedReceipt};
@@ -45,6 +50,8 @@ pub mod routes {
     pub const CIPHERTEXT: &str = "/api/v1/envelopes/{envelope_id}/ciphertext";
     /// `POST` — post a signed receipt for an envelope.
     pub const RECEIPTS: &str = "/api/v1/envelopes/{envelope_id}/receipts";
+    /// `PUT` — replace the caller's office's partner report (office numbers only).
+    pub const PARTNERS: &str = "/api/v1/partners";
     /// `GET` — liveness (no database).
     pub const HEALTH: &str = "/healthz";
     /// `GET` — readiness (database round trip).
@@ -106,6 +113,7 @@ mod tests {
             routes::ENVELOPE,
             routes::CIPHERTEXT,
             routes::RECEIPTS,
+            routes::PARTNERS,
         ] {
             assert!(r.starts_with(API_PREFIX), "{r}");
         }

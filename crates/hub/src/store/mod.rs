@@ -15,8 +15,8 @@ use tsunagu_standard::OfficeId;
 pub use audit::{AuditEvent, AuditKind, AuditRow, AuditVerification, BrokenRow, GENESIS_HASH};
 pub use sql::{PgStore, SqliteStore};
 pub use web::{
-    EdgeCount, MuniFile, Municipality, StoredSnapshot, SurveyLink, WebRole, WebSession, WebStore,
-    WebUser,
+    EdgeCount, LoginFailures, MuniFile, MuniSetting, Municipality, StoredSnapshot, SurveyLink,
+    WebRole, WebSession, WebStore, WebUser,
 };
 
 /// What can go wrong in the store.

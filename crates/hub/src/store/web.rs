@@ -1,5 +1,6 @@
 //! What the web dashboard stores: municipality accounts and their codes, web users, sessions,
-//! the city's uploaded files, adoption snapshots and survey links. Records here; the SQL is the
+//! the city's uploaded files, adoption snapshots, survey links, the settings a municipality makes
+//! on its pages, and failed logins (rate limiting). Records here; the SQL is the
 //! `web_store_methods!` macro, expanded into both backends' `impl Store` by `sql.rs`.
 //!
 //! Scoping lives in the SQL: every municipality query joins `municipality_codes` on the account's
@@ -23,6 +24,8 @@ pub trait WebStore: Send + Sync + 'static {
     async fn create_web_user(&self, user: &WebUser) -> StoreResult<()>;
     async fn web_user_by_login(&self, login: &str) -> StoreResult<Option<WebUser>>;
     async fn web_users(&self) -> StoreResult<Vec<WebUser>>;
+    /// The users of one municipality account (only those: scoped in SQL).
+    async fn web_users_of(&self, muni_id: &str) -> StoreResult<Vec<WebUser>>;
     /// Stores a session by the hash of its cookie value (and drops expired ones).
     async fn create_session(
         &self,
@@ -65,6 +68,52 @@ pub trait WebStore: Send + Sync + 'static {
         answers_json: &str,
         now: i64,
     ) -> StoreResult<()>;
+    /// One setting of a municipality (`survey_questions`, `effect_params`), or None.
+    async fn muni_setting(&self, muni_id: &str, name: &str) -> StoreResult<Option<MuniSetting>>;
+    /// Writes a setting if its stored version is still `expected_version` (0: none stored yet),
+    /// in one transaction. `Ok(false)`: someone else wrote it meanwhile, nothing was changed.
+    async fn put_muni_setting(
+        &self,
+        muni_id: &str,
+        name: &str,
+        value: &str,
+        expected_version: i64,
+        now: i64,
+        by: &str,
+    ) -> StoreResult<bool>;
+    /// Counts one failed login under `key` in one statement; a count whose last failure is
+    /// older than `window_start` starts again at 1. Rows older than that are dropped.
+    async fn record_login_failure(
+        &self,
+        key: &str,
+        now: i64,
+        window_start: i64,
+    ) -> StoreResult<LoginFailures>;
+    /// The counts of these keys (keys without failures are absent).
+    async fn login_failures(&self, keys: &[String]) -> StoreResult<Vec<LoginFailures>>;
+    /// Forgets the failures of `key` (after a successful login).
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
+}
+
+/// A setting a municipality made on its pages: a JSON value with who wrote it when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MuniSetting {
+    pub name: String,
+    /// JSON.
+    pub value: String,
+    /// 1 after the first write, +1 on each write.
+    pub version: i64,
+    pub updated_at: i64,
+    /// Login of the web user.
+    pub updated_by: String,
+}
+
+/// Failed logins counted under one key (a login name's hash or a client address).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginFailures {
+    pub key: String,
+    pub failures: i64,
+    pub last_failed_at: i64,
 }
 
 /// A municipality account.
@@ -324,6 +373,17 @@ macro_rules! web_store_methods {
             collect(rows)
         }
 
+        async fn web_users_of(&self, muni_id: &str) -> StoreResult<Vec<WebUser>> {
+            let rows: Vec<WebUserRow> = sqlx::query_as(
+                "SELECT user_id, login, password_hash, role, muni_id, created_at, disabled_at FROM web_users \
+                 WHERE muni_id = $1 ORDER BY login",
+            )
+            .bind(muni_id)
+            .fetch_all(&self.pool)
+            .await?;
+            collect(rows)
+        }
+
         async fn create_session(&self, session_hash: &str, user_id: &str, csrf: &str, now: i64, expires_at: i64) -> StoreResult<()> {
             // Sessions are not evidence: no write lock, no audit row. Expired ones go on the way.
             sqlx::query("DELETE FROM web_sessions WHERE expires_at <= $1").bind(now).execute(&self.pool).await?;
@@ -541,6 +601,119 @@ macro_rules! web_store_methods {
                 return Err(StoreError::NotFound);
             }
             tx.commit().await?;
+            Ok(())
+        }
+
+        async fn muni_setting(&self, muni_id: &str, name: &str) -> StoreResult<Option<$crate::store::MuniSetting>> {
+            let row: Option<(String, i64, i64, String)> = sqlx::query_as(
+                "SELECT value, version, updated_at, updated_by FROM muni_settings WHERE muni_id = $1 AND name = $2",
+            )
+            .bind(muni_id)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+            Ok(row.map(|(value, version, updated_at, updated_by)| $crate::store::MuniSetting {
+                name: name.to_string(),
+                value,
+                version,
+                updated_at,
+                updated_by,
+            }))
+        }
+
+        async fn put_muni_setting(
+            &self,
+            muni_id: &str,
+            name: &str,
+            value: &str,
+            expected_version: i64,
+            now: i64,
+            by: &str,
+        ) -> StoreResult<bool> {
+            let (_guard, mut tx) = self.begin_write().await?;
+            let current: Option<(i64,)> =
+                sqlx::query_as("SELECT version FROM muni_settings WHERE muni_id = $1 AND name = $2")
+                    .bind(muni_id)
+                    .bind(name)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if current.map_or(0, |(v,)| v) != expected_version {
+                return Ok(false);
+            }
+            if current.is_some() {
+                sqlx::query(
+                    "UPDATE muni_settings SET value = $1, version = version + 1, updated_at = $2, updated_by = $3 \
+                     WHERE muni_id = $4 AND name = $5",
+                )
+                .bind(value)
+                .bind(now)
+                .bind(by)
+                .bind(muni_id)
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+            } else {
+                sqlx::query(
+                    "INSERT INTO muni_settings (muni_id, name, value, version, updated_at, updated_by) \
+                     VALUES ($1, $2, $3, 1, $4, $5)",
+                )
+                .bind(muni_id)
+                .bind(name)
+                .bind(value)
+                .bind(now)
+                .bind(by)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(true)
+        }
+
+        async fn record_login_failure(
+            &self,
+            key: &str,
+            now: i64,
+            window_start: i64,
+        ) -> StoreResult<$crate::store::LoginFailures> {
+            // Failed logins are not evidence: no write lock, no audit row. The count is one
+            // statement, so two hub processes counting at once both count.
+            sqlx::query("DELETE FROM web_login_failures WHERE last_failed_at < $1")
+                .bind(window_start)
+                .execute(&self.pool)
+                .await?;
+            let (failures, last_failed_at): (i64, i64) = sqlx::query_as(
+                "INSERT INTO web_login_failures (key, failures, last_failed_at) VALUES ($1, 1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET \
+                 failures = CASE WHEN web_login_failures.last_failed_at < $3 THEN 1 \
+                 ELSE web_login_failures.failures + 1 END, last_failed_at = $2 \
+                 RETURNING failures, last_failed_at",
+            )
+            .bind(key)
+            .bind(now)
+            .bind(window_start)
+            .fetch_one(&self.pool)
+            .await?;
+            Ok($crate::store::LoginFailures { key: key.to_string(), failures, last_failed_at })
+        }
+
+        async fn login_failures(&self, keys: &[String]) -> StoreResult<Vec<$crate::store::LoginFailures>> {
+            let mut out = Vec::new();
+            for key in keys {
+                let row: Option<(i64, i64)> = sqlx::query_as(
+                    "SELECT failures, last_failed_at FROM web_login_failures WHERE key = $1",
+                )
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
+                if let Some((failures, last_failed_at)) = row {
+                    out.push($crate::store::LoginFailures { key: key.clone(), failures, last_failed_at });
+                }
+            }
+            Ok(out)
+        }
+
+        async fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
+            sqlx::query("DELETE FROM web_login_failures WHERE key = $1").bind(key).execute(&self.pool).await?;
             Ok(())
         }
         }

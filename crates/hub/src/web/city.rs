@@ -104,6 +104,7 @@ pub struct City {
     pub previous: Option<Snapshot>,
     /// Stored snapshots, oldest first.
     pub history: Vec<Dated>,
+    /// The built-in survey with the city's own questions after it.
     pub survey: Survey,
     /// Answers from uploaded CSV files and from answer links (a link's answer wins).
     pub responses: Vec<SurveyResponse>,
@@ -119,7 +120,8 @@ pub fn timestudy_set(kind: &str) -> Option<CategorySet> {
         .and_then(|(_, set)| CategorySet::builtin(set))
 }
 
-/// The built-in survey every municipality uses.
+/// The built-in survey every municipality starts from (its own questions are added by
+/// [`super::survey_questions`]).
 pub fn builtin_survey() -> Survey {
     Survey::builtin("survey", "事業所アンケート")
 }
@@ -188,6 +190,10 @@ pub async fn load(state: &AppState, muni_id: &str) -> Result<City, WebError> {
     let edges = store.edges_of(muni_id).await?;
     let stored = store.snapshots(muni_id).await?;
     let links = store.survey_links(muni_id).await?;
+    let survey = super::survey_questions::load(state, muni_id)
+        .await?
+        .0
+        .survey();
     Ok(compute(
         muni,
         files,
@@ -196,6 +202,7 @@ pub async fn load(state: &AppState, muni_id: &str) -> Result<City, WebError> {
         edges,
         stored,
         links,
+        survey,
     ))
 }
 
@@ -208,6 +215,7 @@ fn compute(
     edge_counts: Vec<crate::store::EdgeCount>,
     stored: Vec<StoredSnapshot>,
     links: Vec<crate::store::SurveyLink>,
+    survey: Survey,
 ) -> City {
     let today = today_jst();
     let mut issues = Vec::new();
@@ -303,8 +311,8 @@ fn compute(
     );
     observations.extend(adoption::edge_observations(&edges));
 
-    // Survey answers: uploaded CSV files, then answered links (a link's answer wins).
-    let survey = builtin_survey();
+    // Survey answers: uploaded CSV files, then answered links (a link's answer wins), read
+    // against the built-in questions and the city's own.
     let mut by_office: BTreeMap<OfficeNo, SurveyResponse> = BTreeMap::new();
     let mut answer_files: Vec<&MuniFile> = of_kind(KIND_ANSWERS).collect();
     answer_files.sort_by_key(|f| f.uploaded_at);

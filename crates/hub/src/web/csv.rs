@@ -13,7 +13,7 @@ use crate::error::WebError;
 use crate::startup::AppState;
 
 /// The downloadable tables: file name and what it holds.
-pub const TABLES: [(&str, &str); 7] = [
+pub const TABLES: [(&str, &str); 8] = [
     ("adoption.csv", "圏域別の導入状況"),
     ("trend.csv", "導入率の推移"),
     ("offices.csv", "事業所一覧（圏域つき）"),
@@ -21,6 +21,7 @@ pub const TABLES: [(&str, &str); 7] = [
     ("outreach.csv", "働きかけ先（センター別）"),
     ("departures.csv", "利用をやめた事業所（前回から）"),
     ("survey.csv", "アンケート結果（圏域別）"),
+    ("answers.csv", "アンケート回答（事業所別）"),
 ];
 
 /// `GET /m/csv/{name}`.
@@ -50,6 +51,7 @@ pub async fn download(
                 .unwrap_or_default();
             report_csv::departures_table(&deps, &city.master)
         }
+        "answers.csv" => super::survey::answers_table(&city),
         _ => {
             let results = tsunagu_insight::survey::survey_results(
                 &city.survey,

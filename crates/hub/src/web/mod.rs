@@ -22,6 +22,7 @@ pub mod overview;
 pub mod report;
 pub mod session;
 pub mod survey;
+pub mod survey_questions;
 pub mod svg;
 pub mod timestudy;
 pub mod timestudy_entry;
@@ -79,6 +80,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/m/csv/{name}", get(csv::download))
         .route("/m/survey", get(survey::page))
         .route("/m/survey/links", post(survey::issue))
+        .route("/m/survey/questions", post(survey_questions::add))
+        .route(
+            "/m/survey/questions/{id}/delete",
+            post(survey_questions::remove),
+        )
         .route("/a/{token}", get(survey::form).post(survey::answer))
         .route("/m/{*rest}", get(not_found))
         .layer(axum::middleware::from_fn_with_state(

@@ -1,7 +1,8 @@
-//! アンケート: the built-in H1/R1 survey. The municipality issues one answer link per office
-//! (the token is shown once, in the CSV it downloads; the hub keeps its SHA-256), offices answer
-//! on a phone-sized form without login, answers exported from Excel or a form service are
-//! imported on the データ screen, and results are shown per 圏域.
+//! アンケート: the built-in H1/R1 survey plus the city's own questions
+//! ([`super::survey_questions`]). The municipality issues one answer link per office (the token
+//! is shown once, in the CSV it downloads; the hub keeps its SHA-256), offices answer on a
+//! phone-sized form without login, answers exported from Excel or a form service are imported
+//! on the データ screen, and results are shown per 圏域 and overall, every question's.
 
 use std::collections::BTreeMap;
 
@@ -12,11 +13,12 @@ use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use tsunagu_insight::OfficeNo;
 use tsunagu_insight::report_csv;
-use tsunagu_insight::survey::{self, AnswerToken, H1, Question};
+use tsunagu_insight::survey::{self, Answer, AnswerToken, H1, Question, QuestionKind, R1, Survey};
 
 use super::chrome::{Chrome, csv_download, render};
 use super::city;
 use super::session::{FORM_COOKIE, MuniUser, random_token, set_cookie};
+use super::survey_questions::{self, MAX_ANSWER_CHARS};
 use super::{format_jst, muni_chrome};
 use crate::error::WebError;
 use crate::startup::AppState;
@@ -37,15 +39,145 @@ pub struct LinkRow {
     pub answered: String,
 }
 
+/// A question as the page lists it.
+pub struct QuestionRow {
+    pub id: String,
+    pub text: String,
+    /// 選択肢から1つ（…） or 自由記述.
+    pub kind: String,
+    pub required: bool,
+    /// One of the city's own (can be removed).
+    pub custom: bool,
+}
+
+/// The results of one of the city's own single-choice questions per 圏域 and overall.
+pub struct ChoiceResults {
+    pub id: String,
+    pub text: String,
+    pub choices: Vec<String>,
+    pub rows: Vec<ChoiceRow>,
+}
+
+pub struct ChoiceRow {
+    pub label: String,
+    pub answered: u32,
+    /// Count and percent per choice.
+    pub cells: Vec<String>,
+}
+
+/// The answers to one of the city's own free-text questions.
+pub struct TextResults {
+    pub id: String,
+    pub text: String,
+    /// Per 圏域 and overall: how many answered.
+    pub counts: Vec<(String, u32)>,
+    pub answers: Vec<TextAnswer>,
+}
+
+pub struct TextAnswer {
+    pub office: String,
+    pub name: String,
+    pub area: String,
+    pub text: String,
+}
+
 #[derive(Template)]
 #[template(path = "survey.html")]
 struct Page {
     chrome: Chrome,
     h1_choices: Vec<String>,
     groups: Vec<GroupRow>,
+    questions: Vec<QuestionRow>,
+    can_add: bool,
+    max_questions: usize,
+    choice_results: Vec<ChoiceResults>,
+    text_results: Vec<TextResults>,
     links: Vec<LinkRow>,
     without_link: usize,
     answered: usize,
+}
+
+fn is_builtin(id: &str) -> bool {
+    id == H1 || id == R1
+}
+
+fn kind_label(q: &Question) -> String {
+    match &q.kind {
+        QuestionKind::Single { choices } => format!("選択肢から1つ（{}）", choices.join("／")),
+        QuestionKind::Multiple { choices } => format!("複数選択（{}）", choices.join("／")),
+        QuestionKind::Text => "自由記述".into(),
+        QuestionKind::Number { unit } => format!("数値（{unit}）"),
+    }
+}
+
+/// Results of the city's own questions: single choice as a table per 圏域, free text as the
+/// answers with their office.
+fn custom_results(
+    city: &city::City,
+    results: &survey::SurveyResults,
+) -> (Vec<ChoiceResults>, Vec<TextResults>) {
+    let mut choice = Vec::new();
+    let mut text = Vec::new();
+    for q in city.survey.questions.iter().filter(|q| !is_builtin(&q.id)) {
+        let tallies = results.groups.iter().filter_map(|g| {
+            g.questions
+                .iter()
+                .find(|t| t.question == q.id)
+                .map(|t| (g, t))
+        });
+        match &q.kind {
+            QuestionKind::Text => {
+                let answers = city
+                    .responses
+                    .iter()
+                    .filter_map(|r| match r.answers.get(&q.id) {
+                        Some(Answer::Text(t)) if !t.is_empty() => Some(TextAnswer {
+                            office: r.office.to_string(),
+                            name: city
+                                .master
+                                .get(&r.office)
+                                .map(|o| o.name.clone())
+                                .unwrap_or_default(),
+                            area: city.area_name(city.assignments.area_of(&r.office)),
+                            text: t.clone(),
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                text.push(TextResults {
+                    id: q.id.clone(),
+                    text: q.text.clone(),
+                    counts: tallies
+                        .map(|(g, t)| (g.label.clone(), t.answered))
+                        .collect(),
+                    answers,
+                });
+            }
+            _ => choice.push(ChoiceResults {
+                id: q.id.clone(),
+                text: q.text.clone(),
+                choices: q.choices().to_vec(),
+                rows: tallies
+                    .map(|(g, t)| ChoiceRow {
+                        label: g.label.clone(),
+                        answered: t.answered,
+                        cells: t
+                            .choices
+                            .iter()
+                            .map(|c| {
+                                format!(
+                                    "{}（{}）",
+                                    c.count,
+                                    tsunagu_insight::stats::percent_label(c.percent)
+                                )
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            }),
+        }
+    }
+    (choice, text)
 }
 
 /// `GET /m/survey`.
@@ -105,10 +237,28 @@ pub async fn page(State(state): State<AppState>, user: MuniUser) -> Result<Respo
         .collect();
     let with_link: std::collections::BTreeSet<&str> =
         stored.iter().map(|l| l.office_no.as_str()).collect();
+    let (choice_results, text_results) = custom_results(&city, &results);
+    let questions: Vec<QuestionRow> = city
+        .survey
+        .questions
+        .iter()
+        .map(|q| QuestionRow {
+            id: q.id.clone(),
+            text: q.text.clone(),
+            kind: kind_label(q),
+            required: q.required,
+            custom: !is_builtin(&q.id),
+        })
+        .collect();
     render(&Page {
         chrome: muni_chrome(&user, &city, "アンケート", "survey"),
         h1_choices,
         groups,
+        can_add: questions.iter().filter(|q| q.custom).count() < survey_questions::MAX_QUESTIONS,
+        max_questions: survey_questions::MAX_QUESTIONS,
+        questions,
+        choice_results,
+        text_results,
         answered: stored.iter().filter(|l| l.answered_at.is_some()).count(),
         without_link: city
             .master
@@ -182,9 +332,15 @@ pub async fn issue(
 pub struct QuestionView {
     pub id: String,
     pub text: String,
-    pub choices: Vec<(usize, String)>,
+    /// Free text: a text area instead of choices.
+    pub free_text: bool,
+    pub required: bool,
+    /// Number (1 = first), text, and whether it was chosen in the form sent back.
+    pub choices: Vec<(usize, String, bool)>,
     pub note: String,
     pub error: String,
+    /// What was sent, shown again beside an error (free text only).
+    pub value: String,
 }
 
 #[derive(Template)]
@@ -197,18 +353,34 @@ struct FormPage {
     answered: bool,
 }
 
-fn views(questions: &[Question], errors: &[(String, String)]) -> Vec<QuestionView> {
+fn views(
+    questions: &[Question],
+    errors: &[(String, String)],
+    sent: &BTreeMap<String, Vec<String>>,
+) -> Vec<QuestionView> {
     questions
         .iter()
         .map(|q| QuestionView {
             id: q.id.clone(),
             text: q.text.clone(),
+            free_text: matches!(q.kind, QuestionKind::Text),
+            required: q.required,
+            value: match q.kind {
+                QuestionKind::Text => sent.get(&q.id).map(|v| v.join("\n")).unwrap_or_default(),
+                _ => String::new(),
+            },
             choices: q
                 .choices()
                 .iter()
                 .cloned()
                 .enumerate()
-                .map(|(i, c)| (i + 1, c))
+                .map(|(i, c)| {
+                    let n = i + 1;
+                    let chosen = sent
+                        .get(&q.id)
+                        .is_some_and(|v| v.iter().any(|x| *x == n.to_string()));
+                    (n, c, chosen)
+                })
                 .collect(),
             note: if q.only_if.is_some() {
                 "前の問いで「導入している」と答えた事業所のみ".into()
@@ -249,15 +421,17 @@ async fn office_name(state: &AppState, muni_id: &str, office_no: &str) -> String
 
 fn form_page(
     state: &AppState,
+    survey: &Survey,
     office: String,
     errors: &[(String, String)],
+    sent: &BTreeMap<String, Vec<String>>,
     answered: bool,
 ) -> Result<Response, WebError> {
     let token = random_token();
     let mut res = render(&FormPage {
         chrome: Chrome::public("ケアプランデータ連携についてのアンケート"),
         office,
-        questions: views(&city::builtin_survey().questions, errors),
+        questions: views(&survey.questions, errors, sent),
         form_token: token.clone(),
         answered,
     })?;
@@ -273,8 +447,33 @@ pub async fn form(
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
     let link = link_of(&state, &token).await?;
+    let survey = survey_questions::load(&state, &link.muni_id)
+        .await?
+        .0
+        .survey();
     let office = office_name(&state, &link.muni_id, &link.office_no).await;
-    form_page(&state, office, &[], link.answered_at.is_some())
+    form_page(
+        &state,
+        &survey,
+        office,
+        &[],
+        &BTreeMap::new(),
+        link.answered_at.is_some(),
+    )
+}
+
+/// Free-text answers over [`MAX_ANSWER_CHARS`], as errors beside their question.
+fn too_long(answers: &BTreeMap<String, Answer>) -> Vec<(String, String)> {
+    answers
+        .iter()
+        .filter(|(_, a)| matches!(a, Answer::Text(t) if t.chars().count() > MAX_ANSWER_CHARS))
+        .map(|(id, _)| {
+            (
+                id.clone(),
+                format!("{MAX_ANSWER_CHARS}文字までで書いてください"),
+            )
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -296,8 +495,19 @@ pub async fn answer(
     for (k, v) in pairs {
         fields.entry(k).or_default().push(v);
     }
-    let survey = city::builtin_survey();
-    match survey.read_form(&fields) {
+    let survey = survey_questions::load(&state, &link.muni_id)
+        .await?
+        .0
+        .survey();
+    let read = survey.read_form(&fields).and_then(|answers| {
+        let errors = too_long(&answers);
+        if errors.is_empty() {
+            Ok(answers)
+        } else {
+            Err(errors)
+        }
+    });
+    match read {
         Ok(answers) => {
             let json = serde_json::to_string(&answers)
                 .map_err(|e| WebError::Internal(format!("answers json: {e}")))?;
@@ -312,9 +522,51 @@ pub async fn answer(
         }
         Err(errors) => {
             let office = office_name(&state, &link.muni_id, &link.office_no).await;
-            let mut res = form_page(&state, office, &errors, false)?;
+            let mut res = form_page(&state, &survey, office, &errors, &fields, false)?;
             *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
             Ok(res)
         }
     }
+}
+
+/// Every answer, one row per office that answered (from links and imported files): the office,
+/// its 圏域, the day, and each question's answer as text (choices by their wording, free text
+/// as written). The survey CSV counts; this one lets a person read the answers themselves.
+pub fn answers_table(city: &city::City) -> tsunagu_insight::report_csv::Table {
+    let mut headers: Vec<String> = ["事業所番号", "事業所名", "圏域", "回答日"]
+        .map(String::from)
+        .to_vec();
+    headers.extend(
+        city.survey
+            .questions
+            .iter()
+            .map(|q| format!("{}. {}", q.id, q.text)),
+    );
+    let mut t = tsunagu_insight::report_csv::Table::new(
+        &format!("アンケート回答（{}）", city.survey.title),
+        headers,
+    );
+    for r in &city.responses {
+        let mut row = vec![
+            r.office.to_string(),
+            city.master
+                .get(&r.office)
+                .map(|o| o.name.clone())
+                .unwrap_or_default(),
+            city.area_name(city.assignments.area_of(&r.office)),
+            r.answered_on.map(|d| d.to_string()).unwrap_or_default(),
+        ];
+        for q in &city.survey.questions {
+            let choice = |i: &usize| q.choices().get(*i).cloned().unwrap_or_default();
+            row.push(match r.answers.get(&q.id) {
+                Some(Answer::Choice(i)) => choice(i),
+                Some(Answer::Choices(is)) => is.iter().map(choice).collect::<Vec<_>>().join("、"),
+                Some(Answer::Text(s)) => s.clone(),
+                Some(Answer::Number(x)) => x.to_string(),
+                None => String::new(),
+            });
+        }
+        t.rows.push(row);
+    }
+    t
 }

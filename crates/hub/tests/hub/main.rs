@@ -10,5 +10,6 @@ mod store;
 mod web;
 mod web_invite;
 mod web_store;
+mod web_survey_questions;
 mod web_timestudy;
 mod web_timestudy_entry;

@@ -75,6 +75,7 @@ async fn web_behaviour(store: Arc<dyn Store>) {
         ua
     );
     assert_eq!(store.web_users().await.unwrap().len(), 2);
+    assert_eq!(store.web_users_of("muni_a").await.unwrap(), [ua.clone()]);
     store
         .create_session("sess-hash", "usr_a", "csrf-1", T0, T0 + 100)
         .await
@@ -94,6 +95,72 @@ async fn web_behaviour(store: Arc<dyn Store>) {
     assert!(store.session("other", T0 + 1).await.unwrap().is_none());
     store.delete_session("sess-hash").await.unwrap();
     assert!(store.session("sess-hash", T0 + 1).await.unwrap().is_none());
+    // The users of one account: a second one of muni_a, none of muni_b, never the operator.
+    store
+        .create_web_user(&user(
+            "usr_a2",
+            "yonago-2",
+            WebRole::Municipality,
+            Some("muni_a"),
+        ))
+        .await
+        .unwrap();
+    let of_a: Vec<String> = store
+        .web_users_of("muni_a")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.login)
+        .collect();
+    assert_eq!(of_a, ["yonago", "yonago-2"]);
+    assert!(store.web_users_of("muni_b").await.unwrap().is_empty());
+
+    // Failed logins: counted per key in one statement, restarted after the window, cleared.
+    let count = |f: store::LoginFailures| (f.key, f.failures, f.last_failed_at);
+    for i in 1..=3 {
+        let f = store
+            .record_login_failure("login:x", T0 + i, T0 - 3600)
+            .await
+            .unwrap();
+        assert_eq!(count(f), ("login:x".into(), i, T0 + i));
+    }
+    store
+        .record_login_failure("ip:192.0.2.1", T0, T0 - 3600)
+        .await
+        .unwrap();
+    let got = store
+        .login_failures(&["login:x".into(), "ip:192.0.2.1".into(), "login:none".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        got.into_iter().map(count).collect::<Vec<_>>(),
+        [
+            ("login:x".to_string(), 3, T0 + 3),
+            ("ip:192.0.2.1".to_string(), 1, T0)
+        ]
+    );
+    // The last failure is older than the window: counting starts again at 1, and rows older
+    // than the window are dropped.
+    let f = store
+        .record_login_failure("login:x", T0 + 7200, T0 + 3600)
+        .await
+        .unwrap();
+    assert_eq!(f.failures, 1);
+    assert!(
+        store
+            .login_failures(&["ip:192.0.2.1".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store.clear_login_failures("login:x").await.unwrap();
+    assert!(
+        store
+            .login_failures(&["login:x".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Scoping of hub facts: offices, devices and routing edges of the account's codes only.
     for (id, code) in [
@@ -272,6 +339,98 @@ async fn web_behaviour(store: Arc<dyn Store>) {
     ));
     assert_eq!(store.survey_links("muni_a").await.unwrap().len(), 2);
     assert!(store.survey_links("muni_b").await.unwrap().is_empty());
+
+    // Settings: per account, compare-and-set on the version.
+    assert!(
+        store
+            .muni_setting("muni_a", "survey_questions")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .put_muni_setting(
+                "muni_a",
+                "survey_questions",
+                "{\"next\":1}",
+                0,
+                T0,
+                "yonago"
+            )
+            .await
+            .unwrap()
+    );
+    // A writer that read before that write (version 0) is refused, and nothing changes.
+    assert!(
+        !store
+            .put_muni_setting(
+                "muni_a",
+                "survey_questions",
+                "{\"lost\":1}",
+                0,
+                T0 + 1,
+                "other"
+            )
+            .await
+            .unwrap()
+    );
+    let s = store
+        .muni_setting("muni_a", "survey_questions")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            s.value.as_str(),
+            s.version,
+            s.updated_at,
+            s.updated_by.as_str()
+        ),
+        ("{\"next\":1}", 1, T0, "yonago")
+    );
+    assert!(
+        store
+            .put_muni_setting(
+                "muni_a",
+                "survey_questions",
+                "{\"next\":2}",
+                1,
+                T0 + 2,
+                "yonago2"
+            )
+            .await
+            .unwrap()
+    );
+    let s = store
+        .muni_setting("muni_a", "survey_questions")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((s.value.as_str(), s.version), ("{\"next\":2}", 2));
+    // Another account's setting of the same name is its own.
+    assert!(
+        store
+            .muni_setting("muni_b", "survey_questions")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .put_muni_setting("muni_b", "survey_questions", "{}", 0, T0, "sakai")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .muni_setting("muni_a", "survey_questions")
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        2
+    );
 
     // Account creation is in the audit chain.
     let rows = store.audit_rows(0, 1000).await.unwrap();

@@ -6,8 +6,9 @@ use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use tsunagu_protocol::{
     DeviceInfo, EnvelopeDetail, EnvelopePage, EnvelopeSummary, ErrorBody, ErrorCode, KeyDirectory,
-    MeResponse, PostReceiptRequest, ROUTING_HEADER, ReceiptResponse, RegisterDeviceRequest,
-    RegisterDeviceResponse, RoutingMetadata, SendEnvelopeResponse, SignedReceipt, routes,
+    MeResponse, PartnerReport, PartnerReportResponse, PostReceiptRequest, ROUTING_HEADER,
+    ReceiptResponse, RegisterDeviceRequest, RegisterDeviceResponse, RoutingMetadata,
+    SendEnvelopeResponse, SignedReceipt, routes,
 };
 use tsunagu_standard::OfficeId;
 
@@ -201,6 +202,13 @@ impl HubClient {
             receipt: receipt.clone(),
         };
         self.json(self.request(Method::POST, &path).json(&body))
+            .await
+    }
+
+    /// Replaces my office's partner report on the hub (office numbers only; an empty list
+    /// withdraws it).
+    pub async fn report_partners(&self, report: &PartnerReport) -> Result<PartnerReportResponse> {
+        self.json(self.request(Method::PUT, routes::PARTNERS).json(report))
             .await
     }
 

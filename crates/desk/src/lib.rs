@@ -11,6 +11,7 @@ mod error;
 pub mod evidence;
 pub mod folder;
 pub mod onboard;
+pub mod partner_report;
 pub mod partners;
 pub mod pins;
 pub mod receive;

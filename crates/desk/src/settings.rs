@@ -1,6 +1,6 @@
-//! The desk's folder settings (`desk-settings.json` in the office data folder): the outbox folder
-//! the care software exports into and the import folder it reads. Relative paths are relative
-//! to the data folder.
+//! The desk's settings (`desk-settings.json` in the office data folder): the outbox folder the
+//! care software exports into, the import folder it reads (relative paths are relative to the
+//! data folder), and whether partner office numbers are reported to the hub.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +18,15 @@ pub struct DeskSettings {
     pub outbox_dir: PathBuf,
     /// 取込フォルダ: received units are written here for the care software.
     pub import_dir: PathBuf,
+    /// Report partner office numbers (only the numbers) to the hub for the municipality's
+    /// outreach list. On unless the office turns it off; settings saved before it existed
+    /// read as on.
+    #[serde(default = "report_partners_default")]
+    pub report_partners: bool,
+}
+
+fn report_partners_default() -> bool {
+    true
 }
 
 impl Default for DeskSettings {
@@ -25,6 +34,7 @@ impl Default for DeskSettings {
         Self {
             outbox_dir: PathBuf::from("outbox"),
             import_dir: PathBuf::from("import"),
+            report_partners: report_partners_default(),
         }
     }
 }
@@ -99,11 +109,24 @@ mod tests {
         let changed = DeskSettings {
             outbox_dir: t.path().join("x"),
             import_dir: PathBuf::from("y"),
+            report_partners: false,
         };
         changed.save(&dir).unwrap();
         let back = DeskSettings::load(&dir).unwrap();
         assert_eq!(back, changed);
         assert_eq!(back.outbox(&dir), t.path().join("x"));
         assert_eq!(back.import(&dir), t.path().join("y"));
+    }
+
+    #[test]
+    fn settings_saved_before_partner_reports_existed_report_them() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = DataDir::new(t.path());
+        std::fs::write(
+            DeskSettings::path(&dir),
+            br#"{"outbox_dir":"outbox","import_dir":"import"}"#,
+        )
+        .unwrap();
+        assert!(DeskSettings::load(&dir).unwrap().report_partners);
     }
 }

@@ -1,5 +1,6 @@
 //! Background sync: the outbox folder is watched and complete, valid units are sent; the hub is
-//! asked for new envelopes (imported into the import folder) and for receipts of my units.
+//! asked for new envelopes (imported into the import folder) and for receipts of my units; the
+//! partner office numbers are reported when due (see [`crate::partner_report`]).
 //! Hub errors back off (5 s doubling to 5 min); units with errors are held until they change.
 
 pub mod notices;
@@ -7,6 +8,7 @@ pub mod outbox;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -75,6 +77,9 @@ pub struct Shared {
     /// Wakes the loop (a person pressed 今すぐ同期, or settings changed).
     pub wake: Notify,
     retry: Mutex<Option<Option<String>>>,
+    /// Look at the partner report at the next successful sync (set at start and when the
+    /// setting changes; otherwise the loop looks every [`crate::partner_report::RECHECK`]).
+    partners_due: AtomicBool,
 }
 
 /// Locks a mutex even if a panicking thread poisoned it: the data is plain state.
@@ -94,7 +99,14 @@ impl Shared {
             timing,
             wake: Notify::new(),
             retry: Mutex::new(None),
+            partners_due: AtomicBool::new(true),
         }
+    }
+
+    /// The partner report is looked at in the next sync (the setting changed).
+    pub fn partners_due(&self) {
+        self.partners_due.store(true, Ordering::Relaxed);
+        self.wake.notify_one();
     }
 
     pub fn settings(&self) -> DeskSettings {
@@ -141,6 +153,7 @@ fn is_hub_trouble(e: &DeskError) -> bool {
 pub async fn run(shared: Arc<Shared>) {
     let mut watch = outbox::Watch::default();
     let mut next_hub = Instant::now();
+    let mut next_partners = Instant::now();
     let mut backoff: Option<Duration> = None;
     let tick = Duration::from_millis(500).min(shared.timing.quiet.max(Duration::from_millis(100)));
     loop {
@@ -160,10 +173,17 @@ pub async fn run(shared: Arc<Shared>) {
                 Ok(()) => {
                     next_hub = Instant::now() + shared.timing.hub_interval;
                     backoff = None;
-                    let mut h = lock(&shared.health);
-                    h.last_ok = Some(now_unix());
-                    h.last_error = None;
-                    h.retry_in = None;
+                    {
+                        let mut h = lock(&shared.health);
+                        h.last_ok = Some(now_unix());
+                        h.last_error = None;
+                        h.retry_in = None;
+                    }
+                    let due = shared.partners_due.swap(false, Ordering::Relaxed);
+                    if due || Instant::now() >= next_partners {
+                        next_partners = Instant::now() + crate::partner_report::RECHECK;
+                        partner_pass(&shared).await;
+                    }
                 }
                 Err(e) => hub_failed = Some(e),
             }
@@ -194,6 +214,16 @@ pub async fn run(shared: Arc<Shared>) {
             _ = tokio::time::sleep(tick) => {}
             _ = shared.wake.notified() => { next_hub = Instant::now(); }
         }
+    }
+}
+
+/// Reports the partner office numbers when due. A failure is only logged: the report is a
+/// hint for the municipality, never a reason to disturb the exchange or the staff.
+async fn partner_pass(shared: &Shared) {
+    let settings = shared.settings();
+    match crate::partner_report::report_if_due(&shared.desk, &settings, now_unix()).await {
+        Ok(outcome) => tracing::debug!(?outcome, "partner report pass"),
+        Err(e) => tracing::warn!(code = e.code(), "partner report not sent; will try again"),
     }
 }
 

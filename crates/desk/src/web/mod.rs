@@ -70,6 +70,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/partners/{office}/invite", get(invite::page))
         .route("/evidence", get(evidence::page))
         .route("/settings", get(settings::page).post(settings::save))
+        .route(
+            "/settings/partner-report",
+            post(settings::save_partner_report),
+        )
         .route("/sync", post(settings::sync_now))
         .route("/fragments/notices", get(notices::fragment))
         .layer(axum::middleware::from_fn_with_state(

@@ -1,6 +1,7 @@
 //! 取引先: the offices in my files and units — on Tsunagu or not, pinned key fingerprints, keys
-//! waiting for confirmation (trusted only when the fingerprint is typed in and matches), and an
-//! invitation for offices not on Tsunagu.
+//! waiting for confirmation (trusted only when the fingerprint is typed in and matches), an
+//! invitation for offices not on Tsunagu, and exactly what is reported to the hub as this
+//! office's partners (office numbers only; see [`crate::partner_report`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,12 +39,23 @@ pub struct PartnerRow {
     pub held: usize,
 }
 
+/// One line of 「ハブに報告する取引先（事業所番号のみ）」.
+pub struct ReportRow {
+    pub office_number: String,
+    /// 「3 件／月」, or empty when not counted.
+    pub units: String,
+}
+
 #[derive(Template)]
 #[template(path = "partners.html")]
 struct Page {
     chrome: Chrome,
     rows: Vec<PartnerRow>,
     hub_error: String,
+    report_on: bool,
+    report_rows: Vec<ReportRow>,
+    report_last: String,
+    report_days: i64,
 }
 
 pub async fn page(State(app): State<Arc<App>>, Extension(session): Extension<Session>) -> Response {
@@ -100,10 +112,49 @@ pub async fn page(State(app): State<Arc<App>>, Extension(session): Extension<Ses
             }
         })
         .collect();
+    let settings = shared.settings();
+    let report_rows =
+        if settings.report_partners {
+            // Exactly what the next report would send (the same function builds it).
+            let partners =
+                match crate::partner_report::collect(&shared.desk, &settings, crate::now_unix())
+                    .await
+                {
+                    Ok(p) => p,
+                    Err(e) => return error_page(&e.to_string()),
+                };
+            crate::partner_report::report_body(&partners)
+                .partners
+                .into_iter()
+                .map(|p| ReportRow {
+                    office_number: p.office_number,
+                    units: p
+                        .units_per_month
+                        .map(|u| format!("{u} 件／月"))
+                        .unwrap_or_default(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+    let report_last = match crate::partner_report::LastReport::load(&shared.desk.dir) {
+        Some(l) if l.partners > 0 => {
+            format!("{}（{} 件）", crate::format_jst(l.reported_at), l.partners)
+        }
+        Some(l) => format!(
+            "{}（報告を取り下げました）",
+            crate::format_jst(l.reported_at)
+        ),
+        None => "まだ報告していません".into(),
+    };
     render(&Page {
         chrome: Chrome::new(&app, &session, "partners", "取引先"),
         rows,
         hub_error: hub_error.unwrap_or_default(),
+        report_on: settings.report_partners,
+        report_rows,
+        report_last,
+        report_days: crate::partner_report::LOOKBACK_DAYS,
     })
 }
 

@@ -1,5 +1,6 @@
-//! 設定: the outbox and import folders (stored in the office data folder), the hub, this office
-//! and its devices, and how the sync is doing.
+//! 設定: the outbox and import folders (stored in the office data folder), whether partner
+//! office numbers are reported to the hub, the hub, this office and its devices, and how the
+//! sync is doing.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,6 +38,7 @@ struct Page {
     retry_in: String,
     quiet_secs: u64,
     hub_secs: u64,
+    report_partners: bool,
 }
 
 pub async fn page(State(app): State<Arc<App>>, Extension(session): Extension<Session>) -> Response {
@@ -80,6 +82,7 @@ pub async fn page(State(app): State<Arc<App>>, Extension(session): Extension<Ses
             .unwrap_or_default(),
         quiet_secs: shared.timing.quiet.as_secs(),
         hub_secs: shared.timing.hub_interval.as_secs(),
+        report_partners: s.report_partners,
     })
 }
 
@@ -104,6 +107,7 @@ pub async fn save(State(app): State<Arc<App>>, Form(f): Form<SettingsForm>) -> R
     let next = DeskSettings {
         outbox_dir: PathBuf::from(outbox),
         import_dir: PathBuf::from(import),
+        ..shared.settings()
     };
     let saved = next
         .create_folders(&shared.desk.dir)
@@ -118,6 +122,44 @@ pub async fn save(State(app): State<Arc<App>>, Form(f): Form<SettingsForm>) -> R
                 Some("/settings".into()),
             );
             shared.retry_held(None);
+        }
+        Err(e) => shared.notify(Level::Error, e.to_string(), Some("/settings".into())),
+    }
+    Redirect::to("/settings").into_response()
+}
+
+#[derive(serde::Deserialize)]
+pub struct PartnerReportForm {
+    /// Present ("on") when the box is ticked; browsers send nothing for an unticked box.
+    report_partners: Option<String>,
+}
+
+/// `POST /settings/partner-report`: turns reporting partner office numbers on or off. Turning
+/// it off withdraws the report at the next sync.
+pub async fn save_partner_report(
+    State(app): State<Arc<App>>,
+    Form(f): Form<PartnerReportForm>,
+) -> Response {
+    let shared = &app.shared;
+    let next = DeskSettings {
+        report_partners: f.report_partners.is_some(),
+        ..shared.settings()
+    };
+    match next.save(&shared.desk.dir) {
+        Ok(()) => {
+            let on = next.report_partners;
+            *shared.settings.write().unwrap_or_else(|p| p.into_inner()) = next;
+            tracing::info!(on, "partner report setting changed");
+            shared.notify(
+                Level::Info,
+                if on {
+                    "取引先の事業所番号をハブに報告します"
+                } else {
+                    "取引先の報告をやめました（これまでの報告は次の同期で取り下げます）"
+                },
+                Some("/settings".into()),
+            );
+            shared.partners_due();
         }
         Err(e) => shared.notify(Level::Error, e.to_string(), Some("/settings".into())),
     }

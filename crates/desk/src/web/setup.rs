@@ -244,6 +244,7 @@ impl Setup {
         let settings = DeskSettings {
             outbox_dir: PathBuf::from(outbox),
             import_dir: PathBuf::from(import),
+            ..DeskSettings::default()
         };
         let root = self.dir.root();
         std::fs::create_dir_all(root).map_err(|e| DeskError::io("作成", root, e))?;

@@ -273,3 +273,94 @@ async fn security_headers_on_every_response() {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(body(res).await.len() > 40_000);
 }
+
+#[tokio::test]
+async fn partner_report_is_shown_and_can_be_turned_off() {
+    let t = tempfile::tempdir().unwrap();
+    let app = app(t.path()).await;
+    let (cookie, csrf) = login(&app).await;
+    // A unit this office sent names a partner: it is listed as reported, by number only.
+    let partner = OfficeId::parse("3100000002_11").unwrap();
+    app.shared
+        .desk
+        .store
+        .saw_partner(&partner, crate::now_unix())
+        .await
+        .unwrap();
+    let page = body(
+        router(app.clone())
+            .oneshot(get("/partners", Some(&cookie)))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let section = &page[page.find("ハブに報告する取引先（事業所番号のみ）").unwrap()..];
+    assert!(section.contains("<code>3100000002</code>"), "{section}");
+    assert!(
+        !section.contains("3100000001"),
+        "own office is not a partner"
+    );
+    assert!(section.contains("まだ報告していません"));
+
+    // Unticked box: off, saved, and the page says nothing is reported.
+    let res = router(app.clone())
+        .oneshot(post(
+            "/settings/partner-report",
+            &cookie,
+            &format!("csrf={csrf}"),
+            &[],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        !DeskSettings::load(&app.shared.desk.dir)
+            .unwrap()
+            .report_partners
+    );
+    assert!(!app.shared.settings().report_partners);
+    let page = body(
+        router(app.clone())
+            .oneshot(get("/partners", Some(&cookie)))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let section = &page[page.find("ハブに報告する取引先（事業所番号のみ）").unwrap()..];
+    assert!(section.contains("オフ") && !section.contains("<code>3100000002</code>"));
+    let settings = body(
+        router(app.clone())
+            .oneshot(get("/settings", Some(&cookie)))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(!settings.contains("value=\"on\" checked"));
+    // Saving the folders keeps the choice.
+    let form = format!("csrf={csrf}&outbox_dir=out2&import_dir=in2");
+    router(app.clone())
+        .oneshot(post("/settings", &cookie, &form, &[]))
+        .await
+        .unwrap();
+    assert!(
+        !DeskSettings::load(&app.shared.desk.dir)
+            .unwrap()
+            .report_partners
+    );
+    // Ticked again: on.
+    let res = router(app.clone())
+        .oneshot(post(
+            "/settings/partner-report",
+            &cookie,
+            &format!("csrf={csrf}&report_partners=on"),
+            &[],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        DeskSettings::load(&app.shared.desk.dir)
+            .unwrap()
+            .report_partners
+    );
+}

@@ -5,7 +5,7 @@
 //! 導入するつもりはない), plus what other sources can say: 利用停止 (the hub sees no active
 //! device any more, or a list says so) and 未導入 (a list says "no" without more detail).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
@@ -480,10 +480,19 @@ pub struct OutreachEntry {
     pub group: OfficeGroup,
     pub area: Option<String>,
     pub status: AdoptionStatus,
-    /// Partners already adopted, by office number.
-    pub adopted_partners: Vec<OfficeNo>,
-    /// Send units exchanged with adopted partners (0 when only reported).
+    /// Distinct adopted offices that exchange with it on the hub or report it as a partner:
+    /// the ranking key.
+    pub adopted_partners: u32,
+    /// Adopted partners exchanging with it on the hub (routing metadata), by office number.
+    pub hub_adopted_partners: Vec<OfficeNo>,
+    /// Send units exchanged with them on the hub.
     pub units_with_adopted: u32,
+    /// Adopted offices whose desks report it as a partner. A count only: which offices
+    /// reported is never part of the list.
+    pub reported_by: u32,
+    /// Units per month those desks counted with it, summed (0 when none counted).
+    pub reported_units_per_month: u32,
+    /// Every partner known from either source, adopted or not.
     pub partners: u32,
 }
 
@@ -494,8 +503,14 @@ pub struct OutreachList {
     pub entries: Vec<OutreachEntry>,
 }
 
-/// Per center, the offices not yet adopted, ranked by how many adopted partners they have
-/// (then by units exchanged with them, then by all partners, then by office number).
+/// Per center, the offices not yet adopted, ranked by how many distinct adopted offices
+/// exchange with them on the hub or report them as partners (then by units exchanged on the
+/// hub, by units per month reported, by all partners, then by office number).
+///
+/// A reporter counts as adopted unless the snapshot knows it as something else (e.g. 利用停止):
+/// only an office on Tsunagu can report, and the hub passes only reports of offices that still
+/// have an active device — often offices of another municipality, which this snapshot does not
+/// know.
 pub fn outreach(
     offices: &[Office],
     table: &AreaTable,
@@ -504,20 +519,51 @@ pub fn outreach(
     edges: &[ExchangeEdge],
     reported: &[ReportedPartner],
 ) -> Vec<OutreachList> {
-    let graph = partner_graph(edges, reported);
+    let graph = partner_graph(edges, &[]);
+    // partner → (reporter → units per month)
+    let mut reports: BTreeMap<OfficeNo, BTreeMap<OfficeNo, u32>> = BTreeMap::new();
+    for r in reported {
+        if r.reporter == r.partner {
+            continue;
+        }
+        let units = reports
+            .entry(r.partner)
+            .or_default()
+            .entry(r.reporter)
+            .or_insert(0);
+        *units = (*units).max(r.units_per_month.unwrap_or(0));
+    }
+    let reporter_adopted = |o: &OfficeNo| {
+        matches!(
+            snapshot.status(o),
+            AdoptionStatus::Adopted | AdoptionStatus::Unknown
+        )
+    };
     let mut by_center: BTreeMap<String, Vec<OutreachEntry>> = BTreeMap::new();
     for o in offices {
         let status = snapshot.status(&o.number);
         if status == AdoptionStatus::Adopted {
             continue;
         }
-        let partners = graph.get(&o.number);
-        let mut adopted_partners = Vec::new();
+        let on_hub = graph.get(&o.number);
+        let mut hub_adopted_partners = Vec::new();
         let mut units = 0;
-        for (p, u) in partners.into_iter().flatten() {
+        for (p, u) in on_hub.into_iter().flatten() {
             if snapshot.is_adopted(p) {
-                adopted_partners.push(*p);
+                hub_adopted_partners.push(*p);
                 units += u;
+            }
+        }
+        let mut adopted: BTreeSet<OfficeNo> = hub_adopted_partners.iter().copied().collect();
+        let mut all: BTreeSet<OfficeNo> = on_hub.into_iter().flatten().map(|(p, _)| *p).collect();
+        let mut reported_by = 0;
+        let mut reported_units = 0u32;
+        for (reporter, u) in reports.get(&o.number).into_iter().flatten() {
+            all.insert(*reporter);
+            if reporter_adopted(reporter) {
+                reported_by += 1;
+                reported_units = reported_units.saturating_add(*u);
+                adopted.insert(*reporter);
             }
         }
         let center = assignments
@@ -531,12 +577,22 @@ pub fn outreach(
             group: o.group,
             area: assignments.area_of(&o.number).map(str::to_string),
             status,
-            adopted_partners,
+            adopted_partners: adopted.len() as u32,
+            hub_adopted_partners,
             units_with_adopted: units,
-            partners: partners.map_or(0, |p| p.len() as u32),
+            reported_by,
+            reported_units_per_month: reported_units,
+            partners: all.len() as u32,
         });
     }
-    let key = |e: &OutreachEntry| (e.adopted_partners.len(), e.units_with_adopted, e.partners);
+    let key = |e: &OutreachEntry| {
+        (
+            e.adopted_partners,
+            e.units_with_adopted,
+            e.reported_units_per_month,
+            e.partners,
+        )
+    };
     let mut order: Vec<String> = table.centers().into_iter().map(|c| c.name).collect();
     order.extend(
         by_center
@@ -710,42 +766,121 @@ pub(crate) mod tests {
             obs("3100000004", Adopted, StatusSource::Hub, "2025-06-01"),
         ];
         let s = Snapshot::at(Day::parse("2025-06-30").unwrap(), &o);
-        let e = |f: &str, t: &str, u| ExchangeEdge {
-            month: None,
-            sender: no(f),
-            recipient: no(t),
-            units: u,
-        };
         let edges = vec![
-            e("3100000001", "3100000002", 4),
-            e("3100000002", "3100000004", 2),
-            e("3100000004", "3100000005", 5),
+            edge("3100000001", "3100000002", 4),
+            edge("3100000002", "3100000004", 2),
+            edge("3100000004", "3100000005", 5),
         ];
-        let reported = vec![ReportedPartner {
-            reporter: no("3100000001"),
-            partner: no("3100000003"),
-        }];
+        let reported = vec![report("3100000001", "3100000003", None)];
         let lists = outreach(&offices, &table, &a, &s, &edges, &reported);
         assert_eq!(lists.len(), 2);
         assert_eq!(lists[0].center, "中央包括");
-        let ranks: Vec<(&str, u32, usize, u32)> = lists[0]
+        let ranks: Vec<(&str, u32, u32, u32, u32)> = lists[0]
             .entries
             .iter()
             .map(|e| {
                 (
                     e.office.as_str(),
                     e.rank,
-                    e.adopted_partners.len(),
+                    e.adopted_partners,
                     e.units_with_adopted,
+                    e.reported_by,
                 )
             })
             .collect();
         assert_eq!(
             ranks,
-            vec![("3100000002", 1, 2, 6), ("3100000003", 2, 1, 0)]
+            vec![("3100000002", 1, 2, 6, 0), ("3100000003", 2, 1, 0, 1)]
         );
+        assert_eq!(
+            lists[0].entries[0].hub_adopted_partners,
+            vec![no("3100000001"), no("3100000004")]
+        );
+        assert!(lists[0].entries[1].hub_adopted_partners.is_empty());
         assert_eq!(lists[1].center, "センター未設定");
         assert_eq!(lists[1].entries[0].units_with_adopted, 5);
+    }
+
+    fn edge(f: &str, t: &str, units: u32) -> ExchangeEdge {
+        ExchangeEdge {
+            month: None,
+            sender: no(f),
+            recipient: no(t),
+            units,
+        }
+    }
+
+    fn report(reporter: &str, partner: &str, units: Option<u32>) -> ReportedPartner {
+        ReportedPartner {
+            reporter: no(reporter),
+            partner: no(partner),
+            units_per_month: units,
+        }
+    }
+
+    /// Partners from both sources, hand-counted. Adopted: 1 and 4 (in the city), 9100000001 and
+    /// 9100000002 (another city: unknown to this snapshot, but they reported, so they are on
+    /// Tsunagu); 3100000005 has stopped.
+    /// - office 2: exchanges with 1 on the hub (3 units) and is reported by 1 (same office, counted
+    ///   once) and by 9100000001 (2/month) → 2 adopted partners, 3 hub units, 1 hub partner,
+    ///   2 reports, 2 units/month reported.
+    /// - office 3: reported by 9100000001 (1/month) and 9100000002 (4/month), by the stopped 5
+    ///   (not counted as adopted, but a partner) and by itself (ignored) → 2 adopted, 0 hub units,
+    ///   2 reports, 5 units/month, 3 partners.
+    ///
+    /// Both have 2 adopted partners; 2 ranks first on hub units.
+    #[test]
+    fn outreach_counts_hub_and_reported_partners_once_each() {
+        use AdoptionStatus::*;
+        let (offices, table, a) = city();
+        let o = vec![
+            obs("3100000001", Adopted, StatusSource::Hub, "2025-06-01"),
+            obs("3100000004", Adopted, StatusSource::Hub, "2025-06-01"),
+            obs("3100000005", Stopped, StatusSource::Hub, "2025-06-01"),
+        ];
+        let s = Snapshot::at(Day::parse("2025-06-30").unwrap(), &o);
+        let edges = vec![edge("3100000001", "3100000002", 3)];
+        let reported = vec![
+            report("3100000001", "3100000002", None),
+            report("9100000001", "3100000002", Some(2)),
+            report("9100000001", "3100000003", Some(1)),
+            report("9100000002", "3100000003", Some(4)),
+            report("3100000005", "3100000003", Some(7)),
+            report("3100000003", "3100000003", Some(9)),
+        ];
+        let lists = outreach(&offices, &table, &a, &s, &edges, &reported);
+        // (office, rank, adopted, hub units, reports, hub partners, reported units, partners)
+        type Row<'a> = (&'a str, u32, u32, u32, u32, usize, u32, u32);
+        let e: Vec<Row> = lists[0]
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.office.as_str(),
+                    e.rank,
+                    e.adopted_partners,
+                    e.units_with_adopted,
+                    e.reported_by,
+                    e.hub_adopted_partners.len(),
+                    e.reported_units_per_month,
+                    e.partners,
+                )
+            })
+            .collect();
+        assert_eq!(
+            e,
+            vec![
+                ("3100000002", 1, 2, 3, 2, 1, 2, 2),
+                ("3100000003", 2, 2, 0, 2, 0, 5, 3),
+            ]
+        );
+        // Offices of no list are never reported on, however often they are named.
+        assert!(
+            lists
+                .iter()
+                .flat_map(|l| &l.entries)
+                .all(|e| !e.office.as_str().starts_with("91"))
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! CSV forms, for the CLI and for tests:
 //! - edges: `月,送信元事業所番号,送信先事業所番号,件数` (月 `2025-06`, optional; 件数 optional, 1)
-//! - partners: `報告元事業所番号,相手事業所番号`
+//! - partners: `報告元事業所番号,相手事業所番号[,月あたり件数]` (what desks report to the hub;
+//!   the hub itself keeps them in its database, this form is for the CLI and tests)
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,6 +28,9 @@ pub struct ExchangeEdge {
 pub struct ReportedPartner {
     pub reporter: OfficeNo,
     pub partner: OfficeNo,
+    /// Send units per month with that partner, when the desk counted them.
+    #[serde(default)]
+    pub units_per_month: Option<u32>,
 }
 
 /// `2025-06`, `2025/6`, `202506` → `2025-06`.
@@ -143,13 +147,34 @@ pub fn parse_partners(
     let t = CsvTable::parse(file, bytes)?;
     let c_rep = t.require(&["報告元事業所番号", "報告元"])?;
     let c_par = t.require(&["相手事業所番号", "相手"])?;
+    let c_units = t.column(&["月あたり件数", "件数"]);
     let mut out = Vec::new();
     let mut issues = Vec::new();
     for r in &t.rows {
         let a = office_field(&t, r.line, c_rep, r.get(Some(c_rep)), &mut issues);
         let b = office_field(&t, r.line, c_par, r.get(Some(c_par)), &mut issues);
+        let units_per_month = match r.get(c_units) {
+            "" => None,
+            s => match s.parse::<u32>() {
+                Ok(u) => Some(u),
+                Err(_) => {
+                    issues.push(InputError::at(
+                        "E-INS-UNITS",
+                        file,
+                        r.line,
+                        c_units.map(|c| t.name(c)),
+                        "件数は0以上の整数です",
+                    ));
+                    continue;
+                }
+            },
+        };
         if let (Some(reporter), Some(partner)) = (a, b) {
-            out.push(ReportedPartner { reporter, partner });
+            out.push(ReportedPartner {
+                reporter,
+                partner,
+                units_per_month,
+            });
         }
     }
     Ok((out, issues))
@@ -215,11 +240,17 @@ mod tests {
         assert_eq!(issues.len(), 2); // restored zero (warning) + bad number
         let (p, issues) = parse_partners(
             "p.csv",
-            "報告元事業所番号,相手事業所番号\n3170100011,3170100099\n".as_bytes(),
+            "報告元事業所番号,相手事業所番号,月あたり件数\n3170100011,3170100099,\n3170100011,3170100098,4\n3170100011,3170100097,x\n".as_bytes(),
         )
         .unwrap();
-        assert!(issues.is_empty());
-        let g = partner_graph(&e, &p);
+        assert_eq!(issues.len(), 1, "bad count");
+        assert_eq!(p.len(), 2);
+        assert_eq!(
+            (p[0].units_per_month, p[1].units_per_month),
+            (None, Some(4))
+        );
+        let p = &p[..1];
+        let g = partner_graph(&e, p);
         let a = OfficeNo::parse("3170100011").unwrap();
         assert_eq!(g[&a].len(), 3);
         assert_eq!(g[&a][&OfficeNo::parse("0317010002").unwrap()], 3);

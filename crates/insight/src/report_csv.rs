@@ -253,6 +253,9 @@ pub fn departures_table(deps: &[Departure], master: &OfficeMaster) -> Table {
     t
 }
 
+/// The outreach list. Partners come from two sources, shown apart: exchanges on the hub (with
+/// the adopted partners' numbers, as the routing metadata shows them) and desks' reports
+/// (counts only — which office reported is never written).
 pub fn outreach_table(lists: &[OutreachList]) -> Table {
     let mut t = Table::new(
         "働きかけ先の一覧（センター別）",
@@ -265,14 +268,21 @@ pub fn outreach_table(lists: &[OutreachList]) -> Table {
             "圏域コード",
             "状況",
             "導入済みの相手",
-            "導入済みの相手との件数",
+            "ハブ上の取引（導入済みの相手）",
+            "ハブ上の取引の件数",
+            "デスクからの報告（導入済みの事業所）",
+            "デスクからの報告の月あたり件数",
             "相手の数",
-            "導入済みの相手（事業所番号）",
+            "ハブ上の取引の相手（事業所番号）",
         ]),
     );
     for l in lists {
         for e in &l.entries {
-            let partners: Vec<String> = e.adopted_partners.iter().map(|p| p.to_string()).collect();
+            let partners: Vec<String> = e
+                .hub_adopted_partners
+                .iter()
+                .map(|p| p.to_string())
+                .collect();
             t.rows.push(vec![
                 l.center.clone(),
                 e.rank.to_string(),
@@ -281,8 +291,11 @@ pub fn outreach_table(lists: &[OutreachList]) -> Table {
                 e.group.label().into(),
                 e.area.clone().unwrap_or_default(),
                 e.status.label().into(),
-                e.adopted_partners.len().to_string(),
+                e.adopted_partners.to_string(),
+                e.hub_adopted_partners.len().to_string(),
                 e.units_with_adopted.to_string(),
+                e.reported_by.to_string(),
+                e.reported_units_per_month.to_string(),
                 e.partners.to_string(),
                 partners.join(" "),
             ]);

@@ -554,6 +554,7 @@ pub fn city(seed: u64) -> SampleCity {
                 partners.push(ReportedPartner {
                     reporter: offices[rep].number,
                     partner: offices[par].number,
+                    units_per_month: None,
                 });
                 p_table.rows.push(vec![
                     offices[rep].number.to_string(),

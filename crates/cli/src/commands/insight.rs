@@ -64,7 +64,7 @@ enum Command {
         /// ハブのやりとり（月,送信元事業所番号,送信先事業所番号,件数）
         #[arg(long)]
         edges: Vec<PathBuf>,
-        /// デスクが報告した相手（報告元事業所番号,相手事業所番号）
+        /// デスクが報告した相手（報告元事業所番号,相手事業所番号[,月あたり件数]）
         #[arg(long)]
         partners: Vec<PathBuf>,
         #[arg(long)]

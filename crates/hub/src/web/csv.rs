@@ -13,7 +13,7 @@ use crate::error::WebError;
 use crate::startup::AppState;
 
 /// The downloadable tables: file name and what it holds.
-pub const TABLES: [(&str, &str); 8] = [
+pub const TABLES: [(&str, &str); 12] = [
     ("adoption.csv", "圏域別の導入状況"),
     ("trend.csv", "導入率の推移"),
     ("offices.csv", "事業所一覧（圏域つき）"),
@@ -22,6 +22,10 @@ pub const TABLES: [(&str, &str); 8] = [
     ("departures.csv", "利用をやめた事業所（前回から）"),
     ("survey.csv", "アンケート結果（圏域別）"),
     ("answers.csv", "アンケート回答（事業所別）"),
+    ("groups.csv", "種別ごとの導入率（圏域別）"),
+    ("group_trend.csv", "種別ごとの導入率の推移"),
+    ("departures_history.csv", "離脱した事業所（期間ごと）"),
+    ("adoption_changes.csv", "期間ごとの導入と離脱"),
 ];
 
 /// `GET /m/csv/{name}`.
@@ -52,6 +56,10 @@ pub async fn download(
             report_csv::departures_table(&deps, &city.master)
         }
         "answers.csv" => super::survey::answers_table(&city),
+        "groups.csv" => super::groups::table(&city),
+        "group_trend.csv" => super::groups::trend_table(&city),
+        "departures_history.csv" => super::departures::history_table(&city),
+        "adoption_changes.csv" => super::departures::periods_table(&city),
         _ => {
             let results = tsunagu_insight::survey::survey_results(
                 &city.survey,

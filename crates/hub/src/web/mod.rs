@@ -11,7 +11,9 @@ pub mod chrome;
 pub mod city;
 pub mod csv;
 pub mod data;
+pub mod departures;
 pub mod effect;
+pub mod groups;
 pub mod invite;
 pub mod login;
 pub mod map;
@@ -51,6 +53,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/m", get(overview::page))
         .route("/m/snapshots", post(overview::take_snapshot))
         .route("/m/areas", get(areas::page))
+        .route("/m/groups", get(groups::page))
+        .route("/m/departures", get(departures::page))
         .route("/m/map", get(map::page))
         .route("/m/outreach", get(outreach::page))
         .route("/m/invites", post(invite::issue))

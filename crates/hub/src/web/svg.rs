@@ -1,5 +1,6 @@
 //! Charts as inline SVG drawn on the server (no script; prints as it shows): 100% stacked bars,
-//! a line chart of rates over time, and a tile-free map of points. The geometry is computed
+//! grouped bars (rates or counts side by side), a line chart of rates over time, and a
+//! tile-free map of points. The geometry is computed
 //! here; the markup is in `templates/svg/*.svg` (askama escapes every label).
 
 use askama::Template;
@@ -444,9 +445,190 @@ pub fn share_bars(
     .map_err(|e| WebError::Internal(format!("svg: {e}")))
 }
 
+pub struct GroupedBar {
+    pub y: f64,
+    pub width: f64,
+    pub color: &'static str,
+    pub series: String,
+    pub text: String,
+}
+
+pub struct BarGroup {
+    pub label: String,
+    pub label_y: f64,
+    pub bars: Vec<GroupedBar>,
+}
+
+#[derive(Template)]
+#[template(path = "svg/grouped_bars.svg")]
+struct GroupedBars<'a> {
+    title: &'a str,
+    width: f64,
+    height: f64,
+    label_width: f64,
+    bar_height: f64,
+    axis_y: f64,
+    ticks: Vec<Tick>,
+    groups: Vec<BarGroup>,
+    legend: Vec<LegendItem>,
+    legend_y: f64,
+}
+
+/// One group of [`grouped_bars`]: its label and one value per series (None draws no bar and
+/// says so), with the text written after each bar.
+pub struct GroupedBarInput {
+    pub label: String,
+    pub values: Vec<Option<f64>>,
+    pub texts: Vec<String>,
+}
+
+/// How the value axis of [`grouped_bars`] runs.
+#[derive(Clone, Copy)]
+pub enum Axis {
+    /// 0–100%.
+    Percent,
+    /// 0 to the largest value (at least 1), whole numbers.
+    Count,
+}
+
+/// Horizontal bars side by side, one per series in each group (e.g. 居宅介護支援 and サービス
+/// 事業所 per 圏域, or offices that joined and left per period), on a common axis. `series`
+/// names them in legend order with their colours.
+pub fn grouped_bars(
+    title: &str,
+    series: &[(&'static str, String)],
+    rows: &[GroupedBarInput],
+    axis: Axis,
+) -> Result<String, WebError> {
+    let bar_h = 12.0;
+    let group_h = bar_h * series.len().max(1) as f64 + 10.0;
+    let max = match axis {
+        Axis::Percent => 100.0,
+        Axis::Count => rows
+            .iter()
+            .flat_map(|r| r.values.iter().flatten())
+            .fold(1.0f64, |m, v| m.max(*v)),
+    };
+    let scale = |v: f64| BAR_W * (v.clamp(0.0, max) / max);
+    let groups: Vec<BarGroup> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let top = 30.0 + group_h * i as f64;
+            BarGroup {
+                label: r.label.clone(),
+                label_y: top + group_h / 2.0,
+                bars: series
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (color, name))| GroupedBar {
+                        y: top + bar_h * k as f64,
+                        width: r.values.get(k).copied().flatten().map_or(0.0, scale),
+                        color,
+                        series: name.clone(),
+                        text: r.texts.get(k).cloned().unwrap_or_default(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let axis_y = 30.0 + group_h * rows.len() as f64;
+    let ticks = match axis {
+        Axis::Percent => (0..=4)
+            .map(|i| Tick {
+                pos: LABEL_W + BAR_W * f64::from(i) / 4.0,
+                label: format!("{}%", i * 25),
+            })
+            .collect(),
+        Axis::Count => {
+            // About four steps of a whole number.
+            let step = (max / 4.0).ceil().max(1.0);
+            let mut out = Vec::new();
+            let mut v = 0.0;
+            while v <= max + 1e-9 {
+                out.push(Tick {
+                    pos: LABEL_W + scale(v),
+                    label: format!("{v:.0}"),
+                });
+                v += step;
+            }
+            out
+        }
+    };
+    let legend_y = axis_y + 26.0;
+    GroupedBars {
+        title,
+        width: LABEL_W + BAR_W + RIGHT_W,
+        height: legend_y + 20.0,
+        label_width: LABEL_W,
+        bar_height: bar_h,
+        axis_y,
+        ticks,
+        groups,
+        legend: legend(series, LABEL_W),
+        legend_y,
+    }
+    .render()
+    .map_err(|e| WebError::Internal(format!("svg: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_bars_share_one_axis() {
+        let svg = grouped_bars(
+            "種別ごとの導入率",
+            &[("#111111", "居宅".into()), ("#222222", "サービス".into())],
+            &[
+                GroupedBarInput {
+                    label: "中央".into(),
+                    values: vec![Some(50.0), Some(25.0)],
+                    texts: vec!["50.0%（1/2）".into(), "25.0%（1/4）".into()],
+                },
+                GroupedBarInput {
+                    label: "東部".into(),
+                    values: vec![None, Some(100.0)],
+                    texts: vec!["—".into(), "100.0%".into()],
+                },
+            ],
+            Axis::Percent,
+        )
+        .unwrap();
+        // Half and a quarter of the 480 px axis; no bar for an empty group; the full width.
+        assert!(
+            svg.contains("width=\"240.0\" height=\"12.0\" fill=\"#111111\""),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("width=\"120.0\" height=\"12.0\" fill=\"#222222\""),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("width=\"0.0\" height=\"12.0\" fill=\"#111111\""),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("width=\"480.0\" height=\"12.0\" fill=\"#222222\""),
+            "{svg}"
+        );
+        assert!(svg.contains(">100%<") && svg.contains("50.0%（1/2）"));
+        // Counts: the axis runs to the largest value.
+        let svg = grouped_bars(
+            "件数",
+            &[("#111111", "導入".into())],
+            &[GroupedBarInput {
+                label: "期間".into(),
+                values: vec![Some(8.0)],
+                texts: vec!["8".into()],
+            }],
+            Axis::Count,
+        )
+        .unwrap();
+        assert!(svg.contains("width=\"480.0\""), "{svg}");
+        assert!(svg.contains(">8<") && svg.contains(">4<"), "{svg}");
+    }
 
     #[test]
     fn stacked_bars_are_proportional_and_escaped() {

@@ -8,6 +8,7 @@ mod helpers;
 mod serving;
 mod store;
 mod web;
+mod web_adoption_pages;
 mod web_invite;
 mod web_store;
 mod web_survey_questions;

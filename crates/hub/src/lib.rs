@@ -16,6 +16,7 @@ pub mod config;
 pub mod error;
 pub mod openapi;
 pub mod ops;
+pub mod partner_reports;
 pub mod routes;
 pub mod serve;
 pub mod startup;

@@ -26,6 +26,7 @@ use crate::routes;
         routes::envelope_detail,
         routes::download,
         routes::post_receipt,
+        crate::partner_reports::put_partners,
     ),
     components(schemas(
         tsunagu_protocol::ErrorBody,
@@ -41,6 +42,7 @@ use crate::routes;
         (name = "devices", description = "device registration and revocation"),
         (name = "directory", description = "office public keys"),
         (name = "envelopes", description = "send, inbox, outbox, download, receipts"),
+        (name = "partners", description = "partner office numbers a desk reports (office numbers only)"),
     )
 )]
 pub struct ApiDoc;

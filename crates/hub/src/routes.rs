@@ -32,7 +32,7 @@ const MAX_DEVICE_NAME_CHARS: usize = 100;
 
 type ApiResult<T> = Result<T, ApiError>;
 
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
+pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     match body {
         Ok(Json(v)) => Ok(v),
         // The rejection text can quote the body, so only its kind is reported.

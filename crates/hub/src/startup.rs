@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route(r::ENVELOPE, get(routes::envelope_detail))
         .route(r::CIPHERTEXT, get(routes::download))
         .route(r::RECEIPTS, post(routes::post_receipt))
+        .route(r::PARTNERS, put(crate::partner_reports::put_partners))
         // The web pages (dashboard, operator, login) with their own CSRF check and headers.
         .merge(crate::web::router(state.clone()))
         .fallback(crate::error::not_found)

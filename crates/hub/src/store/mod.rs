@@ -5,6 +5,7 @@
 //! transaction, so an envelope is never durable without its audit entry and vice versa.
 
 mod audit;
+mod partner_reports;
 mod sql;
 mod web;
 
@@ -13,6 +14,7 @@ use tsunagu_protocol::EnvelopeStatus;
 use tsunagu_standard::OfficeId;
 
 pub use audit::{AuditEvent, AuditKind, AuditRow, AuditVerification, BrokenRow, GENESIS_HASH};
+pub use partner_reports::{PartnerMention, PartnerReportStore, StoredPartnerReport};
 pub use sql::{PgStore, SqliteStore};
 pub use web::{
     EdgeCount, LoginFailures, MuniFile, MuniSetting, Municipality, StoredSnapshot, SurveyLink,
@@ -267,7 +269,7 @@ pub struct RetentionReport {
 
 /// The storage of the hub. `now` is passed in (Unix seconds) so tests control time.
 #[async_trait]
-pub trait Store: WebStore + Send + Sync + 'static {
+pub trait Store: WebStore + PartnerReportStore + Send + Sync + 'static {
     /// Backend name for logs ("sqlite" or "postgres").
     fn backend(&self) -> &'static str;
 

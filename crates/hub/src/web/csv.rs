@@ -46,7 +46,7 @@ pub async fn download(
         ),
         "offices.csv" => report_csv::offices_table(&city.master, &city.assignments, &city.table),
         "review.csv" => report_csv::review_table(&city.master, &city.assignments),
-        "outreach.csv" => report_csv::outreach_table(&super::outreach::lists(&city)),
+        "outreach.csv" => report_csv::outreach_table(&super::outreach::lists(&state, &city).await?),
         "departures.csv" => {
             let deps = city
                 .previous

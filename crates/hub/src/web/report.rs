@@ -39,7 +39,8 @@ struct Page {
 pub async fn page(State(state): State<AppState>, user: MuniUser) -> Result<Response, WebError> {
     let city = city::load(&state, &user.muni_id).await?;
     let report = city.report();
-    let outreach: usize = super::outreach::lists(&city)
+    let outreach: usize = super::outreach::lists(&state, &city)
+        .await?
         .iter()
         .map(|l| l.entries.len())
         .sum();

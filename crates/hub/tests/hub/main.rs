@@ -5,6 +5,7 @@
 mod api;
 mod cli;
 mod helpers;
+mod partner_reports;
 mod serving;
 mod store;
 mod web;

@@ -337,6 +337,34 @@ impl EffectParams {
         result
     }
 
+    /// Sets several numbers at once, each with the source to show for it (who set it, when,
+    /// what it replaced), as a municipality's own settings say. The whole is checked once all
+    /// are set: one at a time, two shares that fit together could be refused halfway. On an
+    /// error nothing is changed.
+    pub fn set_many(&mut self, values: &[(&str, f64, String)]) -> Result<(), EffectError> {
+        let old = self.clone();
+        let result = (|| {
+            for (key, value, source) in values {
+                if !value.is_finite() || *value < 0.0 {
+                    return Err(EffectError::BadValue(key.to_string()));
+                }
+                let p = self
+                    .all_mut()
+                    .into_iter()
+                    .find(|p| p.key == *key)
+                    .ok_or_else(|| EffectError::UnknownKey(key.to_string()))?;
+                p.value = *value;
+                p.basis = Basis::UserSet;
+                p.source = source.clone();
+            }
+            self.check()
+        })();
+        if result.is_err() {
+            *self = old;
+        }
+        result
+    }
+
     pub fn check(&self) -> Result<(), EffectError> {
         let s = self.share_fax.value + self.share_mail.value + self.share_hand.value;
         if s > 1.0 + 1e-9 {
@@ -671,6 +699,34 @@ mod tests {
             q.set("fax_minutes", -1.0),
             Err(EffectError::BadValue(_))
         ));
+        // Two shares that only fit together: set at once, checked once.
+        let mut r = p.clone();
+        r.set_many(&[
+            ("share_fax", 0.5, "市が設定".into()),
+            ("share_mail", 0.4, "市が設定".into()),
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                r.share_fax.value,
+                r.share_mail.basis,
+                r.share_mail.source.as_str()
+            ),
+            (0.5, Basis::UserSet, "市が設定")
+        );
+        assert!(matches!(
+            r.set_many(&[
+                ("share_hand", 0.2, "x".into()),
+                ("fax_minutes", 1.0, "y".into())
+            ]),
+            Err(EffectError::Shares(_))
+        ));
+        assert_eq!(
+            (r.share_hand.value, r.fax_minutes.value),
+            (p.share_hand.value, p.fax_minutes.value),
+            "a refused set changes nothing"
+        );
+        assert!(r.set_many(&[("nope", 1.0, String::new())]).is_err());
     }
 
     /// FAX before: 30 min for 20 units + 10 min for 5 → 40/25 = 1.6 min/unit. Upload after:

@@ -110,6 +110,9 @@ pub struct City {
     pub responses: Vec<SurveyResponse>,
     /// Time-study records per built-in category set id (sets without records are absent).
     pub timestudies: BTreeMap<&'static str, Vec<TimeRecord>>,
+    /// The effect model's numbers the city set itself, and the stored version of them.
+    pub effect_overrides: super::effect_settings::EffectOverrides,
+    pub effect_version: i64,
 }
 
 /// The built-in category set of a time-study file kind.
@@ -194,7 +197,8 @@ pub async fn load(state: &AppState, muni_id: &str) -> Result<City, WebError> {
         .await?
         .0
         .survey();
-    Ok(compute(
+    let (effect_overrides, effect_version) = super::effect_settings::load(state, muni_id).await?;
+    let mut city = compute(
         muni,
         files,
         hub_offices,
@@ -203,7 +207,10 @@ pub async fn load(state: &AppState, muni_id: &str) -> Result<City, WebError> {
         stored,
         links,
         survey,
-    ))
+    );
+    city.effect_overrides = effect_overrides;
+    city.effect_version = effect_version;
+    Ok(city)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -418,6 +425,8 @@ fn compute(
         survey,
         responses,
         timestudies,
+        effect_overrides: Default::default(),
+        effect_version: 0,
     }
 }
 

@@ -2,20 +2,24 @@
 //! the hub (routing metadata only: sender, recipient, month, count) × per-unit minutes from the
 //! city's own exchange-task time study, or the documented defaults with their sources
 //! (`tsunagu_insight::effect`), split into labour, paper, postage and transport. Every number
-//! the model uses is on the page; the tables download as CSV.
+//! the model uses is on the page, with where it comes from, and the city can change it there
+//! ([`super::effect_settings`]); the tables download as CSV.
 
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
+use serde::Deserialize;
 use tsunagu_insight::categories;
-use tsunagu_insight::effect::{self, EffectParams, EffectReport, MonthEffect, Saving};
+use tsunagu_insight::effect::{self, Basis, EffectParams, EffectReport, MonthEffect, Saving};
 use tsunagu_insight::offices::{Office, OfficeGroup, OfficeNo, OfficeService};
 use tsunagu_insight::report_csv::{self, Table};
 
 use super::chrome::{Chrome, csv_download, render};
 use super::city::{self, City};
+use super::effect_settings::{FormError, value_text};
 use super::muni_chrome;
 use super::session::MuniUser;
 use super::svg::{self, ShareBarInput};
@@ -29,13 +33,19 @@ pub const TABLES: [(&str, &str); 3] = [
     ("assumptions.csv", "計算の前提と出典"),
 ];
 
-/// The model's numbers: the city's exchange-task study where it has counts, else defaults.
-pub fn params(city: &City) -> EffectParams {
+/// The model's numbers before the city's own changes: its exchange-task study where it has
+/// counts, else the documented defaults.
+pub fn base_params(city: &City) -> EffectParams {
     let p = EffectParams::default();
     match city.timestudies.get(categories::EXCHANGE) {
         Some(records) => p.with_city_study(records),
         None => p,
     }
+}
+
+/// The model's numbers: [`base_params`] with the numbers the city set on the page.
+pub fn params(city: &City) -> EffectParams {
+    city.effect_overrides.apply(&base_params(city))
 }
 
 /// The open data's offices plus those only on the hub, named and typed (居宅介護支援 or service
@@ -125,11 +135,16 @@ pub struct OfficeRow {
 }
 
 pub struct ParamRow {
+    pub key: String,
     pub label: String,
     pub value: String,
     pub unit: String,
     pub basis: &'static str,
     pub source: String,
+    /// Set by the city (the source says when and what it replaced).
+    pub changed: bool,
+    /// Why the value typed into this row was refused.
+    pub error: String,
 }
 
 #[derive(Template)]
@@ -141,10 +156,17 @@ struct Page {
     offices: Vec<OfficeRow>,
     assumptions: Vec<ParamRow>,
     references: Vec<ParamRow>,
+    /// The stored version of the city's changes (the form sends it back).
+    version: i64,
+    changed: usize,
+    /// Refusals of the form not tied to one row (e.g. the shares together).
+    form_errors: Vec<String>,
+    notice: &'static str,
     sender_minutes: String,
     recipient_cm: String,
     recipient_service: String,
     city_study: bool,
+    has_errors: bool,
     unknown: Vec<String>,
     chart: String,
     legend: Vec<(&'static str, String)>,
@@ -180,22 +202,68 @@ fn month_row(month: &str, offices: u32, s: &Saving) -> MonthRow {
 
 fn param_row(p: &effect::Param) -> ParamRow {
     ParamRow {
+        key: p.key.to_string(),
         label: p.label.to_string(),
-        value: if p.value.fract() == 0.0 {
-            format!("{:.0}", p.value)
-        } else {
-            format!("{:.3}", p.value)
-        },
+        value: value_text(p.value),
         unit: p.unit.to_string(),
-        basis: p.basis.label(),
+        basis: if p.basis == Basis::UserSet {
+            "この市区町村が変更"
+        } else {
+            p.basis.label()
+        },
         source: p.source.clone(),
+        changed: p.basis == Basis::UserSet,
+        error: String::new(),
     }
 }
 
+/// `?saved=1` / `?reset=1` after a save.
+#[derive(Deserialize, Default)]
+pub struct Notice {
+    #[serde(default)]
+    saved: Option<String>,
+    #[serde(default)]
+    reset: Option<String>,
+}
+
 /// `GET /m/effect`.
-pub async fn page(State(state): State<AppState>, user: MuniUser) -> Result<Response, WebError> {
+pub async fn page(
+    State(state): State<AppState>,
+    user: MuniUser,
+    Query(n): Query<Notice>,
+) -> Result<Response, WebError> {
     let city = city::load(&state, &user.muni_id).await?;
-    let r = report(&city);
+    let notice = if n.saved.is_some() {
+        "前提を保存しました。上の表はこの前提で計算し直しています。"
+    } else if n.reset.is_some() {
+        "前提を既定値に戻しました。"
+    } else {
+        ""
+    };
+    render_page(&user, &city, notice, &[], &[])
+}
+
+/// The page again after a refused save: the numbers as typed, the reasons beside their rows,
+/// status 400.
+pub fn page_with_errors(
+    user: &MuniUser,
+    city: &City,
+    typed: &[(String, String)],
+    errors: &[FormError],
+) -> Result<Response, WebError> {
+    let mut res = render_page(user, city, "", typed, errors)?;
+    *res.status_mut() = StatusCode::BAD_REQUEST;
+    Ok(res)
+}
+
+fn render_page(
+    user: &MuniUser,
+    city: &City,
+    notice: &'static str,
+    typed: &[(String, String)],
+    errors: &[FormError],
+) -> Result<Response, WebError> {
+    let r = report(city);
     let mut all = Saving::default();
     let mut office_months = 0;
     for m in &r.per_month {
@@ -223,7 +291,7 @@ pub async fn page(State(state): State<AppState>, user: MuniUser) -> Result<Respo
         svg::share_bars("月別の削減額の内訳（%）", &parts, &bars, "円")?
     };
     render(&Page {
-        chrome: muni_chrome(&user, &city, "効果（削減時間と金額）", "effect"),
+        chrome: muni_chrome(user, city, "効果（削減時間と金額）", "effect"),
         months: r
             .per_month
             .iter()
@@ -244,12 +312,37 @@ pub async fn page(State(state): State<AppState>, user: MuniUser) -> Result<Respo
                 total: yen(o.saving.total_yen()),
             })
             .collect(),
-        assumptions: r.assumptions.iter().map(param_row).collect(),
+        changed: city.effect_overrides.values.len(),
+        assumptions: r
+            .assumptions
+            .iter()
+            .map(|p| {
+                let mut row = param_row(p);
+                if let Some((_, v)) = typed
+                    .iter()
+                    .find(|(k, _)| k.strip_prefix("p_") == Some(p.key))
+                {
+                    row.value = v.trim().to_string();
+                }
+                if let Some((_, e)) = errors.iter().find(|(l, _)| l == p.label) {
+                    row.error = e.clone();
+                }
+                row
+            })
+            .collect(),
         references: r.references.iter().map(param_row).collect(),
+        version: city.effect_version,
+        form_errors: errors
+            .iter()
+            .filter(|(l, _)| l.is_empty())
+            .map(|(_, e)| e.clone())
+            .collect(),
+        notice,
         sender_minutes: format!("{:.2}", r.sender_minutes_per_unit),
         recipient_cm: format!("{:.2}", r.recipient_minutes_per_unit_cm),
         recipient_service: format!("{:.2}", r.recipient_minutes_per_unit_service),
         city_study: city.timestudies.contains_key(categories::EXCHANGE),
+        has_errors: !errors.is_empty(),
         unknown: r.unknown_offices.iter().map(|o| o.to_string()).collect(),
         chart,
         legend: parts

@@ -13,6 +13,7 @@ pub mod csv;
 pub mod data;
 pub mod departures;
 pub mod effect;
+pub mod effect_settings;
 pub mod groups;
 pub mod invite;
 pub mod login;
@@ -74,6 +75,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/t/{token}/start", post(timestudy_entry::start))
         .route("/t/{token}/stop", post(timestudy_entry::stop))
         .route("/m/effect", get(effect::page))
+        .route("/m/effect/assumptions", post(effect_settings::save_form))
+        .route(
+            "/m/effect/assumptions/reset",
+            post(effect_settings::reset),
+        )
         .route("/m/effect/{name}", get(effect::csv))
         .route("/m/data", get(data::page))
         .route(

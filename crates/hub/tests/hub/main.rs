@@ -10,6 +10,7 @@ mod serving;
 mod store;
 mod web;
 mod web_adoption_pages;
+mod web_effect_settings;
 mod web_invite;
 mod web_store;
 mod web_survey_questions;

@@ -256,14 +256,20 @@ pub fn page_with_errors(
     Ok(res)
 }
 
-fn render_page(
-    user: &MuniUser,
-    city: &City,
-    notice: &'static str,
-    typed: &[(String, String)],
-    errors: &[FormError],
-) -> Result<Response, WebError> {
-    let r = report(city);
+/// The city-wide figures of the effect: per month, the total, and the breakdown chart — what
+/// 効果 shows first and 報告書 prints.
+pub struct Summary {
+    pub months: Vec<MonthRow>,
+    pub total: MonthRow,
+    /// Empty when nothing was exchanged.
+    pub chart: String,
+    pub legend: Vec<(&'static str, String)>,
+    /// Every figure summed: minutes and yen over all months.
+    pub all: Saving,
+}
+
+/// The [`Summary`] of a report.
+pub fn summary(r: &EffectReport) -> Result<Summary, WebError> {
     let mut all = Saving::default();
     let mut office_months = 0;
     for m in &r.per_month {
@@ -290,14 +296,36 @@ fn render_page(
     } else {
         svg::share_bars("月別の削減額の内訳（%）", &parts, &bars, "円")?
     };
-    render(&Page {
-        chrome: muni_chrome(user, city, "効果（削減時間と金額）", "effect"),
+    Ok(Summary {
         months: r
             .per_month
             .iter()
             .map(|m| month_row(&m.month, m.offices, &m.saving))
             .collect(),
         total: month_row("合計（事業所数は延べ）", office_months, &all),
+        chart,
+        legend: parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (svg::part_color(i), p.clone()))
+            .collect(),
+        all,
+    })
+}
+
+fn render_page(
+    user: &MuniUser,
+    city: &City,
+    notice: &'static str,
+    typed: &[(String, String)],
+    errors: &[FormError],
+) -> Result<Response, WebError> {
+    let r = report(city);
+    let sum = summary(&r)?;
+    render(&Page {
+        chrome: muni_chrome(user, city, "効果（削減時間と金額）", "effect"),
+        months: sum.months,
+        total: sum.total,
         offices: r
             .per_office
             .iter()
@@ -344,12 +372,8 @@ fn render_page(
         city_study: city.timestudies.contains_key(categories::EXCHANGE),
         has_errors: !errors.is_empty(),
         unknown: r.unknown_offices.iter().map(|o| o.to_string()).collect(),
-        chart,
-        legend: parts
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (svg::part_color(i), p.clone()))
-            .collect(),
+        chart: sum.chart,
+        legend: sum.legend,
     })
 }
 

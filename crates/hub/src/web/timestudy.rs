@@ -173,6 +173,90 @@ fn clock(m: u32) -> String {
     format!("{}:{:02}", m / 60, m % 60)
 }
 
+/// The composition of working time per key of the selection as 100% stacked bars of the set's
+/// groups, one chart per phase with records (single study, before, after). With `shifts`, 日中
+/// and 夜間 bars follow a key that has night work (without it, 日中 is the whole day again).
+pub fn composition_charts(
+    city: &City,
+    sel: &Selection,
+    shifts: bool,
+) -> Result<Vec<Chart>, WebError> {
+    let rows = composition_rows(city, sel);
+    let parts: Vec<String> = sel.set.groups.iter().map(|g| g.name.clone()).collect();
+    let mut charts = Vec::new();
+    for phase in [Phase::Single, Phase::Before, Phase::After] {
+        let has_night = |key: &str| {
+            shifts
+                && rows.iter().any(|r| {
+                    r.phase == phase
+                        && r.key == key
+                        && r.shift == Shift::Night
+                        && r.total_minutes > 0
+                })
+        };
+        let bars: Vec<ShareBarInput> = rows
+            .iter()
+            .filter(|r| {
+                r.phase == phase
+                    && r.total_minutes > 0
+                    && (r.shift == Shift::All || has_night(&r.key))
+            })
+            .map(|r| ShareBarInput {
+                label: match r.shift {
+                    Shift::All => r.key.clone(),
+                    s => format!("└ {}", s.label()),
+                },
+                values: r.groups.iter().map(|g| g.minutes).collect(),
+                right: format!("{}人 {}分", r.persons, r.total_minutes),
+            })
+            .collect();
+        if bars.is_empty() {
+            continue;
+        }
+        let title = if phase == Phase::Single {
+            format!("業務時間の構成（{}、%）", sel.by_label)
+        } else {
+            format!("業務時間の構成 {}（{}、%）", phase.label(), sel.by_label)
+        };
+        charts.push(Chart {
+            svg: svg::share_bars(&title, &parts, &bars, "分")?,
+            title,
+        });
+    }
+    Ok(charts)
+}
+
+/// The before/after table of the selection: per item with records in either phase.
+pub fn compare_rows(city: &City, sel: &Selection) -> Vec<CompareRow> {
+    comparison(city, sel)
+        .into_iter()
+        .filter(|c| c.before.n > 0 || c.after.n > 0)
+        .map(|c| CompareRow {
+            name: c.name,
+            before_n: c.before.n,
+            before_mean: minutes(c.before.mean),
+            before_median: minutes(c.before.median),
+            after_n: c.after.n,
+            after_mean: minutes(c.after.mean),
+            after_median: minutes(c.after.median),
+            mean_change: change(c.mean_change),
+            median_change: change(c.median_change),
+        })
+        .collect()
+}
+
+/// The selection of a set with records, grouped by センター (what 報告書 prints).
+pub fn by_center(set_id: &str) -> Option<Selection> {
+    let set = CategorySet::builtin(set_id)?;
+    let (by_value, by, by_label) = GROUPINGS[1];
+    Some(Selection {
+        set,
+        by,
+        by_value,
+        by_label,
+    })
+}
+
 /// `GET /m/timestudy`.
 pub async fn page(
     State(state): State<AppState>,
@@ -230,61 +314,9 @@ pub async fn page(
         .map(|r| r.subject.person.as_str())
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    let rows = composition_rows(&city, &sel);
     let parts: Vec<String> = sel.set.groups.iter().map(|g| g.name.clone()).collect();
-    let mut charts = Vec::new();
-    for phase in [Phase::Single, Phase::Before, Phase::After] {
-        // Whole day per key, then 日中 and 夜間 under it when the key has night work (without
-        // it, 日中 is the whole day again).
-        let has_night = |key: &str| {
-            rows.iter().any(|r| {
-                r.phase == phase && r.key == key && r.shift == Shift::Night && r.total_minutes > 0
-            })
-        };
-        let bars: Vec<ShareBarInput> = rows
-            .iter()
-            .filter(|r| {
-                r.phase == phase
-                    && r.total_minutes > 0
-                    && (r.shift == Shift::All || has_night(&r.key))
-            })
-            .map(|r| ShareBarInput {
-                label: match r.shift {
-                    Shift::All => r.key.clone(),
-                    s => format!("└ {}", s.label()),
-                },
-                values: r.groups.iter().map(|g| g.minutes).collect(),
-                right: format!("{}人 {}分", r.persons, r.total_minutes),
-            })
-            .collect();
-        if bars.is_empty() {
-            continue;
-        }
-        let title = if phase == Phase::Single {
-            format!("業務時間の構成（{}、%）", sel.by_label)
-        } else {
-            format!("業務時間の構成 {}（{}、%）", phase.label(), sel.by_label)
-        };
-        charts.push(Chart {
-            svg: svg::share_bars(&title, &parts, &bars, "分")?,
-            title,
-        });
-    }
-    let compare = comparison(&city, &sel)
-        .into_iter()
-        .filter(|c| c.before.n > 0 || c.after.n > 0)
-        .map(|c| CompareRow {
-            name: c.name,
-            before_n: c.before.n,
-            before_mean: minutes(c.before.mean),
-            before_median: minutes(c.before.median),
-            after_n: c.after.n,
-            after_mean: minutes(c.after.mean),
-            after_median: minutes(c.after.median),
-            mean_change: change(c.mean_change),
-            median_change: change(c.median_change),
-        })
-        .collect();
+    let charts = composition_charts(&city, &sel, true)?;
+    let compare = compare_rows(&city, &sel);
     render(&Page {
         chrome,
         sets,

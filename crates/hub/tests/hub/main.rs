@@ -12,6 +12,7 @@ mod web;
 mod web_adoption_pages;
 mod web_effect_settings;
 mod web_invite;
+mod web_report;
 mod web_store;
 mod web_survey_questions;
 mod web_timestudy;

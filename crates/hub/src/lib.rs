@@ -8,9 +8,11 @@
 //! - [`startup`]: `Hub::build(config)` / `run_until_stopped()`; [`serve`]: the accept loop (TLS,
 //!   connection deadlines, graceful shutdown); [`config`]: TOML + `TSUNAGU_*` env;
 //! - [`ops`]: operator functions (create office, invite, audit verify, retention) used by [`cli`];
+//!   [`backup`]: `tsunagu hub backup` / `restore` (SQLite online backup, pg_dump / pg_restore);
 //! - [`web`]: the web pages — login, operator, the municipal dashboard (askama + inline SVG).
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod error;

@@ -35,6 +35,9 @@ pub enum HubError {
     Store { url: String, source: StoreError },
     #[error("E-HUB-START-003 TLS の証明書または秘密鍵を使えません: {0}")]
     Tls(String),
+    /// Another hub (or a restore) holds the SQLite database: one hub process per file.
+    #[error("E-HUB-START-004 データベースのロックを取れません: {0}")]
+    Locked(crate::backup::BackupError),
 }
 
 /// Shared by every handler.
@@ -94,6 +97,8 @@ pub struct Hub {
     addr: SocketAddr,
     state: AppState,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    /// Held while serving a SQLite database (see [`crate::backup::HubLock`]).
+    lock: Option<crate::backup::HubLock>,
 }
 
 impl Hub {
@@ -118,13 +123,22 @@ impl Hub {
         listener: tokio::net::TcpListener,
     ) -> Result<Self, HubError> {
         let url = config.effective_database_url();
+        // One serving hub per SQLite file, and none while a restore swaps it.
+        let lock = match crate::backup::Target::from_url(&url) {
+            crate::backup::Target::Sqlite(path) => {
+                Some(crate::backup::HubLock::acquire(&path).map_err(HubError::Locked)?)
+            }
+            crate::backup::Target::Postgres(_) => None,
+        };
         let store = crate::store::open(&url, config.db_pool_size)
             .await
             .map_err(|source| HubError::Store {
                 url: crate::store::redact_url(&url),
                 source,
             })?;
-        Self::with_store(config, store, listener)
+        let mut hub = Self::with_store(config, store, listener)?;
+        hub.lock = lock;
+        Ok(hub)
     }
 
     /// A hub over an existing store. Reads the TLS files when the config names them.
@@ -150,6 +164,7 @@ impl Hub {
                 config: Arc::new(config),
             },
             tls,
+            lock: None,
         })
     }
 
@@ -190,6 +205,7 @@ impl Hub {
             addr,
             state,
             tls,
+            lock,
         } = self;
         let retention = spawn_retention(state.clone());
         let app = router(state.clone());
@@ -203,6 +219,7 @@ impl Hub {
         if let Some(task) = retention {
             task.abort();
         }
+        drop(lock);
         tracing::info!("tsunagu hub stopped");
         Ok(())
     }

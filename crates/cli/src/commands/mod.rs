@@ -57,7 +57,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Layouts(a) => layouts::run(a),
         Command::Sample(a) => sample::run(a),
         Command::Show(a) => show::run(a),
-        Command::Hub(a) => tsunagu_hub::cli::run(a).map(|()| ExitCode::SUCCESS),
+        Command::Hub(a) => tsunagu_hub::cli::run_exit(a).map(ExitCode::from),
         Command::Office(a) => office::run(a),
         Command::Send(a) => send::run(a),
         Command::Receive(a) => receive::run(a),

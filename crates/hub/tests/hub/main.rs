@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // tests may panic
 
 mod api;
+mod backup;
 mod cli;
 mod helpers;
 mod partner_reports;

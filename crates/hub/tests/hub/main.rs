@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // tests may panic
 
 mod api;
+mod authz_matrix;
 mod backup;
 mod cli;
 mod helpers;

@@ -466,6 +466,9 @@ impl EffectParams {
 pub struct Saving {
     pub units_sent: u32,
     pub units_received: u32,
+    /// Of those, plan units (no service month; counted in the month they were exchanged).
+    pub plan_units_sent: u32,
+    pub plan_units_received: u32,
     pub minutes: f64,
     pub labour_yen: f64,
     pub paper_yen: f64,
@@ -482,6 +485,8 @@ impl Saving {
     pub fn add(&mut self, o: &Saving) {
         self.units_sent += o.units_sent;
         self.units_received += o.units_received;
+        self.plan_units_sent += o.plan_units_sent;
+        self.plan_units_received += o.plan_units_received;
         self.minutes += o.minutes;
         self.labour_yen += o.labour_yen;
         self.paper_yen += o.paper_yen;
@@ -495,7 +500,7 @@ pub struct OfficeEffect {
     pub office: OfficeNo,
     pub name: String,
     pub group: OfficeGroup,
-    /// `2025-06`, or `（月不明）` for edges without a month.
+    /// `2025-06`; [`PLAN_UNITS`] or [`UNKNOWN_MONTH`] for edges without a month.
     pub month: String,
     pub saving: Saving,
 }
@@ -520,10 +525,27 @@ pub struct EffectReport {
     pub unknown_offices: Vec<OfficeNo>,
 }
 
+/// The month of edges that have none and were not said to be plan units (e.g. an edges CSV
+/// without 月).
 pub const UNKNOWN_MONTH: &str = "（月不明）";
+/// How plan units are named where a month would be: 第1〜3表 carry no 提供年月.
+pub const PLAN_UNITS: &str = "計画書（月の指定なし）";
 
 /// Savings per office per month and per month for the city.
 pub fn effect(offices: &[Office], edges: &[ExchangeEdge], params: &EffectParams) -> EffectReport {
+    effect_with_plans(offices, edges, &[], params)
+}
+
+/// [`effect`] with plan units apart: `plans` are send units without a service month (計画書:
+/// 第1〜3表 have no 提供年月), each edge's `month` being the month it was exchanged. They save
+/// what any unit saves and are counted in that month, and also as `plan_units_*`, so a page
+/// can say which part of a month's units were plans.
+pub fn effect_with_plans(
+    offices: &[Office],
+    edges: &[ExchangeEdge],
+    plans: &[ExchangeEdge],
+    params: &EffectParams,
+) -> EffectReport {
     let master: BTreeMap<OfficeNo, &Office> = offices.iter().map(|o| (o.number, o)).collect();
     let mut unknown = std::collections::BTreeSet::new();
     let mut group_of = |n: &OfficeNo| match master.get(n) {
@@ -536,11 +558,21 @@ pub fn effect(offices: &[Office], edges: &[ExchangeEdge], params: &EffectParams)
     let per_minute = params.hourly_labour_yen.value / 60.0;
     let send_min = params.sender_minutes();
     let mut acc: BTreeMap<(String, OfficeNo), Saving> = BTreeMap::new();
-    for e in edges.iter().filter(|e| e.sender != e.recipient) {
-        let month = e.month.clone().unwrap_or_else(|| UNKNOWN_MONTH.to_string());
+    let all = edges
+        .iter()
+        .map(|e| (e, false))
+        .chain(plans.iter().map(|e| (e, true)));
+    for (e, plan) in all.filter(|(e, _)| e.sender != e.recipient) {
+        let month = e
+            .month
+            .clone()
+            .unwrap_or_else(|| if plan { PLAN_UNITS } else { UNKNOWN_MONTH }.to_string());
         let u = f64::from(e.units);
         let s = acc.entry((month.clone(), e.sender)).or_default();
         s.units_sent += e.units;
+        if plan {
+            s.plan_units_sent += e.units;
+        }
         s.minutes += u * send_min;
         s.labour_yen += u * send_min * per_minute;
         s.paper_yen += u * params.sheets_per_unit.value * params.yen_per_sheet.value;
@@ -550,6 +582,9 @@ pub fn effect(offices: &[Office], edges: &[ExchangeEdge], params: &EffectParams)
         let recv_min = params.recipient_minutes(group_of(&e.recipient));
         let r = acc.entry((month, e.recipient)).or_default();
         r.units_received += e.units;
+        if plan {
+            r.plan_units_received += e.units;
+        }
         r.minutes += u * recv_min;
         r.labour_yen += u * recv_min * per_minute;
     }
@@ -672,6 +707,52 @@ mod tests {
         assert_eq!(r.assumptions.len(), 19);
         assert!(r.assumptions.iter().all(|a| a.basis == Basis::UserSet));
         assert!(r.unknown_offices.is_empty());
+    }
+
+    /// The 居宅 sends 2 monthly units in June and 1 plan unit exchanged in June, and 1 plan in
+    /// July: June counts 3 units of which 1 plan, July 1 plan, each saving what a unit saves.
+    #[test]
+    fn plan_units_count_in_the_month_they_were_exchanged() {
+        let p = simple();
+        let offices = vec![
+            office("3100000001", OfficeGroup::CareManagement, ""),
+            office("3100000002", OfficeGroup::Service, ""),
+        ];
+        let no = |s: &str| OfficeNo::parse(s).unwrap();
+        let edge = |m: &str, units| ExchangeEdge {
+            month: Some(m.into()),
+            sender: no("3100000001"),
+            recipient: no("3100000002"),
+            units,
+        };
+        let r = effect_with_plans(
+            &offices,
+            &[edge("2025-06", 2)],
+            &[edge("2025-06", 1), edge("2025-07", 1)],
+            &p,
+        );
+        let months: Vec<(&str, u32, u32)> = r
+            .per_month
+            .iter()
+            .map(|m| {
+                (
+                    m.month.as_str(),
+                    m.saving.units_sent,
+                    m.saving.plan_units_sent,
+                )
+            })
+            .collect();
+        assert_eq!(months, [("2025-06", 3, 1), ("2025-07", 1, 1)]);
+        let june = &r.per_month[0].saving;
+        assert_eq!(june.minutes, 3.0 * (5.0 + 2.5));
+        assert_eq!(r.per_office[0].saving.plan_units_sent, 1);
+        assert_eq!(r.per_office[1].saving.plan_units_received, 1);
+        // A plan without a month (not from the hub) is named as a plan, an unknown edge not.
+        let mut bare = edge("x", 1);
+        bare.month = None;
+        let r = effect_with_plans(&offices, &[bare.clone()], &[bare], &p);
+        let names: Vec<&str> = r.per_month.iter().map(|m| m.month.as_str()).collect();
+        assert_eq!(names, [PLAN_UNITS, UNKNOWN_MONTH]);
     }
 
     #[test]

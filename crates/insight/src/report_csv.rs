@@ -514,6 +514,7 @@ pub fn effect_office_table(r: &EffectReport) -> Table {
             "郵送料（円）",
             "交通費（円）",
             "合計（円）",
+            "うち計画書（提供年月なし）の件数",
         ]),
     );
     for o in &r.per_office {
@@ -531,6 +532,7 @@ pub fn effect_office_table(r: &EffectReport) -> Table {
             yen(s.postage_yen),
             yen(s.transport_yen),
             yen(s.total_yen()),
+            (s.plan_units_sent + s.plan_units_received).to_string(),
         ]);
     }
     t
@@ -550,6 +552,7 @@ pub fn effect_month_table(r: &EffectReport) -> Table {
             "交通費（円）",
             "合計（円）",
             "1事業所あたり（円）",
+            "うち計画書（提供年月なし）の送信件数",
         ]),
     );
     for m in &r.per_month {
@@ -569,6 +572,7 @@ pub fn effect_month_table(r: &EffectReport) -> Table {
             } else {
                 String::new()
             },
+            s.plan_units_sent.to_string(),
         ]);
     }
     t

@@ -5,6 +5,7 @@
 //! transaction, so an envelope is never durable without its audit entry and vice versa.
 
 mod audit;
+mod group_commit;
 mod partner_reports;
 mod sql;
 mod web;

@@ -5,9 +5,11 @@
 //! Writers are serialized because the audit chain needs "read the last row, append the next" to
 //! be atomic: SQLite with an in-process mutex (one hub process per SQLite file; the mutex also
 //! avoids SQLITE_BUSY on lock upgrade), PostgreSQL with a transaction-scoped advisory lock (so
-//! several hub processes can share one database).
+//! several hub processes can share one database). The hot path (sends, downloads, receipts) goes
+//! through a group-commit writer (`group_commit.rs`) that takes the same lock once per batch.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -17,6 +19,7 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use tsunagu_standard::OfficeId;
 
 use super::audit::{AuditEvent, AuditKind, AuditRow, GENESIS_HASH, row_hash};
+use super::group_commit::{AuditTip, BatchBackend, GroupWriter, WriteJob, WriteOutput};
 use super::web::{
     EdgeCount, MuniFile, Municipality, StoredSnapshot, SurveyLink, SurveyLinkRow, WebSession,
     WebStore, WebUser, WebUserRow, web_store_methods,
@@ -37,7 +40,27 @@ const RETENTION_BATCH: i64 = 200;
 /// The embedded SQLite backend.
 pub struct SqliteStore {
     pool: SqlitePool,
-    write_lock: tokio::sync::Mutex<()>,
+    write_lock: Arc<tokio::sync::Mutex<()>>,
+    writer: GroupWriter,
+}
+
+/// What the SQLite group-commit writer needs: the pool and the same write lock.
+struct SqliteBatch {
+    pool: SqlitePool,
+    write_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl SqliteBatch {
+    async fn begin_locked(
+        &self,
+    ) -> StoreResult<(
+        Option<tokio::sync::OwnedMutexGuard<()>>,
+        Transaction<'static, Sqlite>,
+    )> {
+        let guard = Arc::clone(&self.write_lock).lock_owned().await;
+        let tx = self.pool.begin().await?;
+        Ok((Some(guard), tx))
+    }
 }
 
 impl SqliteStore {
@@ -63,9 +86,15 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        let write_lock = Arc::new(tokio::sync::Mutex::new(()));
+        let writer = GroupWriter::spawn(SqliteBatch {
+            pool: pool.clone(),
+            write_lock: Arc::clone(&write_lock),
+        });
         Ok(Self {
             pool,
-            write_lock: tokio::sync::Mutex::new(()),
+            write_lock,
+            writer,
         })
     }
 
@@ -89,6 +118,33 @@ impl SqliteStore {
 /// The PostgreSQL backend (several hub processes may share one database).
 pub struct PgStore {
     pool: PgPool,
+    writer: GroupWriter,
+}
+
+/// What the PostgreSQL group-commit writer needs.
+struct PgBatch {
+    pool: PgPool,
+}
+
+impl PgBatch {
+    async fn begin_locked(
+        &self,
+    ) -> StoreResult<(
+        Option<tokio::sync::OwnedMutexGuard<()>>,
+        Transaction<'static, Postgres>,
+    )> {
+        Ok((None, pg_begin_locked(&self.pool).await?))
+    }
+}
+
+/// A transaction holding the writers' advisory lock until it ends.
+async fn pg_begin_locked(pool: &PgPool) -> StoreResult<Transaction<'static, Postgres>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(PG_WRITE_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
 }
 
 impl PgStore {
@@ -100,7 +156,8 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        let writer = GroupWriter::spawn(PgBatch { pool: pool.clone() });
+        Ok(Self { pool, writer })
     }
 
     /// The pool (tests use it to tamper with rows directly).
@@ -114,12 +171,7 @@ impl PgStore {
         Option<tokio::sync::MutexGuard<'_, ()>>,
         Transaction<'static, Postgres>,
     )> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(PG_WRITE_LOCK)
-            .execute(&mut *tx)
-            .await?;
-        Ok((None, tx))
+        Ok((None, pg_begin_locked(&self.pool).await?))
     }
 }
 
@@ -272,20 +324,70 @@ macro_rules! device_columns {
 }
 
 macro_rules! impl_store {
-    ($store:ty, $db:ty, $backend:literal) => {
+    ($store:ty, $batch:ty, $db:ty, $backend:literal) => {
+        #[async_trait]
+        impl BatchBackend for $batch {
+            type Tx = (Option<tokio::sync::OwnedMutexGuard<()>>, Transaction<'static, $db>);
+
+            async fn begin_batch(&self) -> StoreResult<(Self::Tx, AuditTip)> {
+                let (guard, mut tx) = self.begin_locked().await?;
+                let tip = <$store>::audit_tip(&mut tx).await?;
+                Ok(((guard, tx), tip))
+            }
+
+            async fn run_job(&self, tx: &mut Self::Tx, tip: &mut AuditTip, job: &WriteJob, now: i64) -> StoreResult<WriteOutput> {
+                let tx = &mut tx.1;
+                Ok(match job {
+                    WriteJob::Send(e) => WriteOutput::Sent(<$store>::send_in(tx, tip, e, now).await?),
+                    WriteJob::Receipt(r) => WriteOutput::Receipt(<$store>::receipt_in(tx, tip, r, now).await?),
+                    WriteJob::Downloaded { envelope_id, by_device, by_office, size } => {
+                        let event = AuditEvent::new(AuditKind::EnvelopeDownloaded)
+                            .office(by_office)
+                            .device(by_device)
+                            .envelope(envelope_id)
+                            .detail(serde_json::json!({ "size": size }));
+                        <$store>::append_audit_at(tx, tip, &event, now).await?;
+                        WriteOutput::Downloaded
+                    }
+                })
+            }
+
+            async fn commit_batch(&self, tx: Self::Tx) -> StoreResult<()> {
+                let (_guard, tx) = tx;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+
         impl $store {
-            /// Appends one audit row inside `tx` (the caller holds the write lock).
-            async fn append_audit(tx: &mut Transaction<'static, $db>, event: &AuditEvent, now: i64) -> StoreResult<()> {
+            /// The last row of the audit chain (the caller holds the write lock).
+            async fn audit_tip(tx: &mut Transaction<'static, $db>) -> StoreResult<AuditTip> {
                 let last: Option<(i64, String)> =
                     sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut **tx).await?;
-                let (seq, prev) = match last {
-                    Some((seq, hash)) => (seq + 1, hash),
-                    None => (1, GENESIS_HASH.to_string()),
-                };
+                Ok(match last {
+                    Some((seq, hash)) => AuditTip { seq, hash },
+                    None => AuditTip { seq: 0, hash: GENESIS_HASH.to_string() },
+                })
+            }
+
+            /// Appends one audit row inside `tx` (the caller holds the write lock).
+            async fn append_audit(tx: &mut Transaction<'static, $db>, event: &AuditEvent, now: i64) -> StoreResult<()> {
+                let mut tip = Self::audit_tip(tx).await?;
+                Self::append_audit_at(tx, &mut tip, event, now).await
+            }
+
+            /// Appends one audit row after `tip` and moves `tip` to it.
+            async fn append_audit_at(
+                tx: &mut Transaction<'static, $db>,
+                tip: &mut AuditTip,
+                event: &AuditEvent,
+                now: i64,
+            ) -> StoreResult<()> {
+                let seq = tip.seq + 1;
                 let detail = event.detail.to_string();
                 let event_name = event.kind.as_str();
                 let hash = row_hash(
-                    &prev,
+                    &tip.hash,
                     seq,
                     now,
                     event_name,
@@ -301,15 +403,173 @@ macro_rules! impl_store {
                 .bind(seq)
                 .bind(now)
                 .bind(event_name)
-                .bind(event.office_id.clone())
-                .bind(event.device_id.clone())
-                .bind(event.envelope_id.clone())
+                .bind(event.office_id.as_deref())
+                .bind(event.device_id.as_deref())
+                .bind(event.envelope_id.as_deref())
                 .bind(detail)
-                .bind(prev)
-                .bind(hash)
+                .bind(tip.hash.as_str())
+                .bind(hash.as_str())
                 .execute(&mut **tx)
                 .await?;
+                *tip = AuditTip { seq, hash };
                 Ok(())
+            }
+
+            /// Stores an envelope inside a batch, unless the same unit is already there.
+            async fn send_in(tx: &mut Transaction<'static, $db>, tip: &mut AuditTip, e: &NewEnvelope, now: i64) -> StoreResult<SendOutcome> {
+                let sender = e.sender.to_string();
+                let recipient = e.recipient.to_string();
+                let existing: Option<EnvelopeRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    envelope_columns!(),
+                    " FROM envelopes WHERE sender = $1 AND recipient = $2 AND unit_id = $3"
+                ))
+                .bind(&sender)
+                .bind(&recipient)
+                .bind(&e.unit_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+                if let Some(row) = existing {
+                    let record = EnvelopeRecord::try_from(row)?;
+                    // Nothing is written either way.
+                    return Ok(if record.ciphertext_sha256 == e.ciphertext_sha256 && record.size == e.size {
+                        SendOutcome::Existing(record)
+                    } else {
+                        SendOutcome::Conflict(record)
+                    });
+                }
+                let size = i64::try_from(e.size).map_err(|_| StoreError::Corrupt("envelope size exceeds i64".into()))?;
+                let kinds = serde_json::to_string(&e.kinds).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+                let (seq,): (i64,) = sqlx::query_as(
+                    "INSERT INTO envelopes (envelope_id, sender, recipient, unit_id, kinds, service_month, size, \
+                     ciphertext_sha256, routing, sent_by, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                     RETURNING seq",
+                )
+                .bind(&e.envelope_id)
+                .bind(&sender)
+                .bind(&recipient)
+                .bind(&e.unit_id)
+                .bind(&kinds)
+                .bind(&e.service_month)
+                .bind(size)
+                .bind(&e.ciphertext_sha256)
+                .bind(&e.routing_json)
+                .bind(&e.sent_by)
+                .bind(now)
+                .fetch_one(&mut **tx)
+                .await?;
+                sqlx::query("INSERT INTO envelope_blobs (envelope_id, ciphertext) VALUES ($1, $2)")
+                    .bind(&e.envelope_id)
+                    .bind(e.ciphertext.as_slice())
+                    .execute(&mut **tx)
+                    .await?;
+                let event = AuditEvent::new(AuditKind::EnvelopeSent)
+                    .office(&sender)
+                    .device(&e.sent_by)
+                    .envelope(&e.envelope_id)
+                    .detail(serde_json::json!({
+                        "recipient": recipient,
+                        "unit_id": e.unit_id,
+                        "kinds": e.kinds,
+                        "service_month": e.service_month,
+                        "size": e.size,
+                        "ciphertext_sha256": e.ciphertext_sha256,
+                    }));
+                Self::append_audit_at(tx, tip, &event, now).await?;
+                // Built from what was just inserted rather than read back: one round trip less.
+                Ok(SendOutcome::Created(EnvelopeRecord {
+                    seq,
+                    envelope_id: e.envelope_id.clone(),
+                    sender: e.sender.clone(),
+                    recipient: e.recipient.clone(),
+                    unit_id: e.unit_id.clone(),
+                    kinds: e.kinds.clone(),
+                    service_month: e.service_month.clone(),
+                    size: e.size,
+                    ciphertext_sha256: e.ciphertext_sha256.clone(),
+                    routing_json: e.routing_json.clone(),
+                    sent_by: e.sent_by.clone(),
+                    sent_at: now,
+                    received_at: None,
+                    imported_at: None,
+                    rejected_at: None,
+                    rejection_reason: None,
+                    expired_at: None,
+                    ciphertext_deleted_at: None,
+                }))
+            }
+
+            /// Records a receipt inside a batch.
+            async fn receipt_in(tx: &mut Transaction<'static, $db>, tip: &mut AuditTip, r: &NewReceipt, now: i64) -> StoreResult<ReceiptOutcome> {
+                let mut envelope = Self::envelope_in(tx, &r.envelope_id).await?.ok_or(StoreError::NotFound)?;
+                let same: Option<(i64,)> = sqlx::query_as("SELECT seq FROM receipts WHERE envelope_id = $1 AND receipt = $2")
+                    .bind(&r.envelope_id)
+                    .bind(&r.receipt_json)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                if same.is_some() {
+                    return Ok(ReceiptOutcome::Duplicate(envelope));
+                }
+                let current_final = if envelope.imported_at.is_some() {
+                    Some(ReceiptKind::Imported)
+                } else if envelope.rejected_at.is_some() {
+                    Some(ReceiptKind::Rejected)
+                } else {
+                    None
+                };
+                match (current_final, r.kind) {
+                    (Some(have), want) if want.is_final() && have != want => return Ok(ReceiptOutcome::Conflict(envelope)),
+                    (Some(have), want) if have == want => return Ok(ReceiptOutcome::Duplicate(envelope)),
+                    _ => {}
+                }
+                let (imported, rejected) = match r.kind {
+                    ReceiptKind::Received => (None, None),
+                    ReceiptKind::Imported => (Some(now), None),
+                    ReceiptKind::Rejected => (None, Some(now)),
+                };
+                let reason = if r.kind == ReceiptKind::Rejected { r.reason.clone() } else { None };
+                sqlx::query(
+                    "UPDATE envelopes SET received_at = COALESCE(received_at, $1), \
+                     imported_at = COALESCE(imported_at, $2), rejected_at = COALESCE(rejected_at, $3), \
+                     rejection_reason = COALESCE(rejection_reason, $4) WHERE envelope_id = $5",
+                )
+                .bind(now)
+                .bind(imported)
+                .bind(rejected)
+                .bind(&reason)
+                .bind(&r.envelope_id)
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO receipts (envelope_id, status, reason, posted_by, signed_by, receipt, posted_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&r.envelope_id)
+                .bind(r.kind.as_str())
+                .bind(&r.reason)
+                .bind(&r.posted_by)
+                .bind(&r.signed_by)
+                .bind(&r.receipt_json)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+                let event = AuditEvent::new(AuditKind::ReceiptPosted)
+                    .office(envelope.recipient.clone())
+                    .device(&r.posted_by)
+                    .envelope(&r.envelope_id)
+                    .detail(serde_json::json!({ "status": r.kind.as_str(), "reason": r.reason, "signed_by": r.signed_by }));
+                Self::append_audit_at(tx, tip, &event, now).await?;
+                // The same COALESCEs as the UPDATE above, applied to the copy we hold.
+                envelope.received_at = envelope.received_at.or(Some(now));
+                envelope.imported_at = envelope.imported_at.or(imported);
+                envelope.rejected_at = envelope.rejected_at.or(rejected);
+                envelope.rejection_reason = envelope.rejection_reason.or(reason);
+                Ok(ReceiptOutcome::Recorded(envelope))
+            }
+
+            /// Answers of the group-commit writer, unwrapped for one kind of job.
+            fn wrong_answer() -> StoreError {
+                StoreError::Corrupt("the store's writer answered a different kind of job".into())
             }
 
             async fn envelope_in(tx: &mut Transaction<'static, $db>, envelope_id: &str) -> StoreResult<Option<EnvelopeRecord>> {
@@ -612,68 +872,10 @@ macro_rules! impl_store {
             }
 
             async fn send_envelope(&self, e: NewEnvelope, now: i64) -> StoreResult<SendOutcome> {
-                let (_guard, mut tx) = self.begin_write().await?;
-                let sender = e.sender.to_string();
-                let recipient = e.recipient.to_string();
-                let existing: Option<EnvelopeRow> = sqlx::query_as(concat!(
-                    "SELECT ",
-                    envelope_columns!(),
-                    " FROM envelopes WHERE sender = $1 AND recipient = $2 AND unit_id = $3"
-                ))
-                .bind(&sender)
-                .bind(&recipient)
-                .bind(&e.unit_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some(row) = existing {
-                    let record = EnvelopeRecord::try_from(row)?;
-                    // Nothing is written either way: the transaction is dropped (rolled back).
-                    return Ok(if record.ciphertext_sha256 == e.ciphertext_sha256 && record.size == e.size {
-                        SendOutcome::Existing(record)
-                    } else {
-                        SendOutcome::Conflict(record)
-                    });
+                match self.writer.submit(WriteJob::Send(e), now).await? {
+                    WriteOutput::Sent(outcome) => Ok(outcome),
+                    _ => Err(Self::wrong_answer()),
                 }
-                let size = i64::try_from(e.size).map_err(|_| StoreError::Corrupt("envelope size exceeds i64".into()))?;
-                let kinds = serde_json::to_string(&e.kinds).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-                sqlx::query(
-                    "INSERT INTO envelopes (envelope_id, sender, recipient, unit_id, kinds, service_month, size, \
-                     ciphertext_sha256, routing, sent_by, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(&e.envelope_id)
-                .bind(&sender)
-                .bind(&recipient)
-                .bind(&e.unit_id)
-                .bind(&kinds)
-                .bind(&e.service_month)
-                .bind(size)
-                .bind(&e.ciphertext_sha256)
-                .bind(&e.routing_json)
-                .bind(&e.sent_by)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("INSERT INTO envelope_blobs (envelope_id, ciphertext) VALUES ($1, $2)")
-                    .bind(&e.envelope_id)
-                    .bind(&e.ciphertext)
-                    .execute(&mut *tx)
-                    .await?;
-                let event = AuditEvent::new(AuditKind::EnvelopeSent)
-                    .office(&sender)
-                    .device(&e.sent_by)
-                    .envelope(&e.envelope_id)
-                    .detail(serde_json::json!({
-                        "recipient": recipient,
-                        "unit_id": e.unit_id,
-                        "kinds": e.kinds,
-                        "service_month": e.service_month,
-                        "size": e.size,
-                        "ciphertext_sha256": e.ciphertext_sha256,
-                    }));
-                Self::append_audit(&mut tx, &event, now).await?;
-                let record = Self::envelope_in(&mut tx, &e.envelope_id).await?.ok_or(StoreError::NotFound)?;
-                tx.commit().await?;
-                Ok(SendOutcome::Created(record))
             }
 
             async fn envelope(&self, envelope_id: &str) -> StoreResult<Option<EnvelopeRecord>> {
@@ -715,86 +917,33 @@ macro_rules! impl_store {
             }
 
             async fn download(&self, envelope_id: &str, by_device: &str, by_office: &OfficeId, now: i64) -> StoreResult<Option<Vec<u8>>> {
-                let (_guard, mut tx) = self.begin_write().await?;
+                // Read outside the writer (WAL / MVCC readers don't wait for it); only the audit
+                // row is a write. Retention deleting the blob in between changes nothing: the
+                // download happened.
                 let blob: Option<(Vec<u8>,)> = sqlx::query_as("SELECT ciphertext FROM envelope_blobs WHERE envelope_id = $1")
                     .bind(envelope_id)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&self.pool)
                     .await?;
                 let Some((bytes,)) = blob else {
                     return Ok(None);
                 };
-                let event = AuditEvent::new(AuditKind::EnvelopeDownloaded)
-                    .office(by_office)
-                    .device(by_device)
-                    .envelope(envelope_id)
-                    .detail(serde_json::json!({ "size": bytes.len() }));
-                Self::append_audit(&mut tx, &event, now).await?;
-                tx.commit().await?;
-                Ok(Some(bytes))
+                let job = WriteJob::Downloaded {
+                    envelope_id: envelope_id.to_string(),
+                    by_device: by_device.to_string(),
+                    by_office: by_office.clone(),
+                    size: bytes.len(),
+                };
+                match self.writer.submit(job, now).await? {
+                    WriteOutput::Downloaded => Ok(Some(bytes)),
+                    _ => Err(Self::wrong_answer()),
+                }
             }
 
             async fn post_receipt(&self, r: NewReceipt, now: i64) -> StoreResult<ReceiptOutcome> {
-                let (_guard, mut tx) = self.begin_write().await?;
-                let envelope = Self::envelope_in(&mut tx, &r.envelope_id).await?.ok_or(StoreError::NotFound)?;
-                let same: Option<(i64,)> = sqlx::query_as("SELECT seq FROM receipts WHERE envelope_id = $1 AND receipt = $2")
-                    .bind(&r.envelope_id)
-                    .bind(&r.receipt_json)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if same.is_some() {
-                    return Ok(ReceiptOutcome::Duplicate(envelope));
+                match self.writer.submit(WriteJob::Receipt(r), now).await? {
+                    WriteOutput::Receipt(outcome) => Ok(outcome),
+                    _ => Err(Self::wrong_answer()),
                 }
-                let current_final = if envelope.imported_at.is_some() {
-                    Some(ReceiptKind::Imported)
-                } else if envelope.rejected_at.is_some() {
-                    Some(ReceiptKind::Rejected)
-                } else {
-                    None
-                };
-                match (current_final, r.kind) {
-                    (Some(have), want) if want.is_final() && have != want => return Ok(ReceiptOutcome::Conflict(envelope)),
-                    (Some(have), want) if have == want => return Ok(ReceiptOutcome::Duplicate(envelope)),
-                    _ => {}
-                }
-                let (imported, rejected) = match r.kind {
-                    ReceiptKind::Received => (None, None),
-                    ReceiptKind::Imported => (Some(now), None),
-                    ReceiptKind::Rejected => (None, Some(now)),
-                };
-                sqlx::query(
-                    "UPDATE envelopes SET received_at = COALESCE(received_at, $1), \
-                     imported_at = COALESCE(imported_at, $2), rejected_at = COALESCE(rejected_at, $3), \
-                     rejection_reason = COALESCE(rejection_reason, $4) WHERE envelope_id = $5",
-                )
-                .bind(now)
-                .bind(imported)
-                .bind(rejected)
-                .bind(if r.kind == ReceiptKind::Rejected { r.reason.clone() } else { None })
-                .bind(&r.envelope_id)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO receipts (envelope_id, status, reason, posted_by, signed_by, receipt, posted_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&r.envelope_id)
-                .bind(r.kind.as_str())
-                .bind(&r.reason)
-                .bind(&r.posted_by)
-                .bind(&r.signed_by)
-                .bind(&r.receipt_json)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                let event = AuditEvent::new(AuditKind::ReceiptPosted)
-                    .office(envelope.recipient)
-                    .device(&r.posted_by)
-                    .envelope(&r.envelope_id)
-                    .detail(serde_json::json!({ "status": r.kind.as_str(), "reason": r.reason, "signed_by": r.signed_by }));
-                Self::append_audit(&mut tx, &event, now).await?;
-                let updated = Self::envelope_in(&mut tx, &r.envelope_id).await?.ok_or(StoreError::NotFound)?;
-                tx.commit().await?;
-                Ok(ReceiptOutcome::Recorded(updated))
             }
 
             async fn receipts(&self, envelope_id: &str) -> StoreResult<Vec<ReceiptRecord>> {
@@ -857,7 +1006,7 @@ macro_rules! impl_store {
     };
 }
 
-impl_store!(SqliteStore, Sqlite, "sqlite");
-impl_store!(PgStore, Postgres, "postgres");
+impl_store!(SqliteStore, SqliteBatch, Sqlite, "sqlite");
+impl_store!(PgStore, PgBatch, Postgres, "postgres");
 web_store_methods!(SqliteStore);
 web_store_methods!(PgStore);

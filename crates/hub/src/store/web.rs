@@ -212,10 +212,55 @@ pub struct SurveyLink {
 /// Send units between two offices in one month, as the dashboard may count them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EdgeCount {
+    /// The service month (提供年月) of the units.
     pub month: Option<String>,
+    /// For units without a service month (計画書: 第1〜3表 have none): the month they were
+    /// sent, in Japan time (`2026-11`).
+    pub exchanged_month: Option<String>,
     pub sender: OfficeId,
     pub recipient: OfficeId,
     pub units: i64,
+}
+
+/// `2026-11` of a day number (days since 1970-01-01 in Japan time).
+pub(super) fn month_of_day(day: i64) -> Option<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(day.checked_mul(86_400)?).ok()?;
+    Some(format!("{:04}-{:02}", t.year(), t.month() as u8))
+}
+
+/// Rows of `(service month, sender, recipient, day sent or -1, units)` as edges: units with a
+/// service month as they are, units without one per month sent (several days of a month add up).
+pub(super) fn edges_from_rows(
+    rows: Vec<(Option<String>, String, String, i64, i64)>,
+) -> StoreResult<Vec<EdgeCount>> {
+    let mut out: Vec<EdgeCount> = Vec::new();
+    for (month, s, r, day, units) in rows {
+        let exchanged_month = if month.is_none() {
+            month_of_day(day)
+        } else {
+            None
+        };
+        let parse = |s: &str| {
+            OfficeId::parse(s).map_err(|_| super::StoreError::Corrupt(format!("office id {s:?}")))
+        };
+        let (sender, recipient) = (parse(&s)?, parse(&r)?);
+        match out.iter_mut().find(|e| {
+            e.month == month
+                && e.exchanged_month == exchanged_month
+                && e.sender == sender
+                && e.recipient == recipient
+        }) {
+            Some(e) => e.units += units,
+            None => out.push(EdgeCount {
+                month,
+                exchanged_month,
+                sender,
+                recipient,
+                units,
+            }),
+        }
+    }
+    Ok(out)
 }
 
 #[derive(sqlx::FromRow)]
@@ -454,19 +499,21 @@ macro_rules! web_store_methods {
         }
 
         async fn edges_of(&self, muni_id: &str) -> StoreResult<Vec<EdgeCount>> {
-            // Only routing metadata: who sent to whom in which month, and how many units.
-            let rows: Vec<(Option<String>, String, String, i64)> = sqlx::query_as(
-                "SELECT service_month, sender, recipient, COUNT(*) FROM envelopes \
+            // Only routing metadata: who sent to whom in which month, and how many units. Units
+            // without a service month (plans) are counted per day sent in Japan time (UTC+9;
+            // integer arithmetic, the same on both backends) and summed per month in Rust.
+            let rows: Vec<(Option<String>, String, String, i64, i64)> = sqlx::query_as(
+                "SELECT service_month, sender, recipient, \
+                 CASE WHEN service_month IS NULL THEN (sent_at + 32400) / 86400 ELSE -1 END AS sent_day, COUNT(*) \
+                 FROM envelopes \
                  WHERE sender IN (SELECT o.office_id FROM offices o JOIN municipality_codes c ON c.code = o.municipality_code WHERE c.muni_id = $1) \
                  OR recipient IN (SELECT o.office_id FROM offices o JOIN municipality_codes c ON c.code = o.municipality_code WHERE c.muni_id = $1) \
-                 GROUP BY service_month, sender, recipient ORDER BY service_month, sender, recipient",
+                 GROUP BY service_month, sender, recipient, sent_day ORDER BY service_month, sender, recipient, sent_day",
             )
             .bind(muni_id)
             .fetch_all(&self.pool)
             .await?;
-            rows.into_iter()
-                .map(|(month, s, r, units)| Ok(EdgeCount { month, sender: parse_office(&s)?, recipient: parse_office(&r)?, units }))
-                .collect()
+            $crate::store::web::edges_from_rows(rows)
         }
 
         async fn put_muni_file(&self, muni_id: &str, file: &MuniFile) -> StoreResult<()> {

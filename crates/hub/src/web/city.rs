@@ -95,7 +95,12 @@ pub struct City {
     pub registered: BTreeSet<OfficeNo>,
     /// Those offices as the hub knows them (name, 事業所番号 + サービス種類コード).
     pub hub_offices: Vec<crate::store::Office>,
+    /// Every edge of the hub (units without a service month under month None).
     pub edges: Vec<ExchangeEdge>,
+    /// The effect's view of the same units: those with a service month (`unit_edges`), and the
+    /// plan units without one under the month they were exchanged (`plan_edges`).
+    pub unit_edges: Vec<ExchangeEdge>,
+    pub plan_edges: Vec<ExchangeEdge>,
     pub observations: Vec<StatusObservation>,
     pub today: Day,
     /// Now, from every observation.
@@ -311,6 +316,29 @@ fn compute(
             units: u32::try_from(e.units).unwrap_or(u32::MAX),
         })
         .collect();
+    let edge = |e: &crate::store::EdgeCount, month: Option<String>| ExchangeEdge {
+        month,
+        sender: OfficeNo::from(e.sender),
+        recipient: OfficeNo::from(e.recipient),
+        units: u32::try_from(e.units).unwrap_or(u32::MAX),
+    };
+    let unit_edges: Vec<ExchangeEdge> = edge_counts
+        .iter()
+        .filter(|e| e.month.is_some())
+        .map(|e| {
+            edge(
+                e,
+                e.month
+                    .as_deref()
+                    .and_then(tsunagu_insight::exchange::parse_month),
+            )
+        })
+        .collect();
+    let plan_edges: Vec<ExchangeEdge> = edge_counts
+        .iter()
+        .filter(|e| e.month.is_none())
+        .map(|e| edge(e, e.exchanged_month.clone()))
+        .collect();
     let mut observations = adoption::hub_observations(
         today,
         &active.iter().copied().collect::<Vec<_>>(),
@@ -417,6 +445,8 @@ fn compute(
         registered,
         hub_offices,
         edges,
+        unit_edges,
+        plan_edges,
         observations,
         today,
         current,

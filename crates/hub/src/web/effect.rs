@@ -92,7 +92,12 @@ pub fn offices(city: &City) -> Vec<Office> {
 /// The effect for this municipality's offices only: units with partners elsewhere count for
 /// the city's side of the exchange, and the monthly totals are summed from those offices.
 pub fn report(city: &City) -> EffectReport {
-    let mut r = effect::effect(&offices(city), &city.edges, &params(city));
+    let mut r = effect::effect_with_plans(
+        &offices(city),
+        &city.unit_edges,
+        &city.plan_edges,
+        &params(city),
+    );
     r.per_office.retain(|o| city.knows(&o.office));
     r.unknown_offices.retain(|o| city.knows(o));
     let mut months: BTreeMap<String, MonthEffect> = BTreeMap::new();
@@ -115,6 +120,8 @@ pub struct MonthRow {
     pub month: String,
     pub offices: u32,
     pub units: u32,
+    /// Of the units sent, plan units (no service month, counted in the month exchanged).
+    pub plans: u32,
     pub hours: String,
     pub labour: String,
     pub paper: String,
@@ -130,6 +137,8 @@ pub struct OfficeRow {
     pub group: &'static str,
     pub sent: u32,
     pub received: u32,
+    /// Of those sent and received, plan units.
+    pub plans: u32,
     pub minutes: String,
     pub total: String,
 }
@@ -166,6 +175,8 @@ struct Page {
     recipient_cm: String,
     recipient_service: String,
     city_study: bool,
+    /// Whether any unit counted is a plan unit (the page then says how they are counted).
+    has_plans: bool,
     has_errors: bool,
     unknown: Vec<String>,
     chart: String,
@@ -191,6 +202,7 @@ fn month_row(month: &str, offices: u32, s: &Saving) -> MonthRow {
         month: month.to_string(),
         offices,
         units: s.units_sent,
+        plans: s.plan_units_sent,
         hours: format!("{:.1}", s.minutes / 60.0),
         labour: yen(s.labour_yen),
         paper: yen(s.paper_yen),
@@ -336,6 +348,7 @@ fn render_page(
                 group: o.group.label(),
                 sent: o.saving.units_sent,
                 received: o.saving.units_received,
+                plans: o.saving.plan_units_sent + o.saving.plan_units_received,
                 minutes: format!("{:.1}", o.saving.minutes),
                 total: yen(o.saving.total_yen()),
             })
@@ -370,6 +383,7 @@ fn render_page(
         recipient_cm: format!("{:.2}", r.recipient_minutes_per_unit_cm),
         recipient_service: format!("{:.2}", r.recipient_minutes_per_unit_service),
         city_study: city.timestudies.contains_key(categories::EXCHANGE),
+        has_plans: sum.all.plan_units_sent > 0,
         has_errors: !errors.is_empty(),
         unknown: r.unknown_offices.iter().map(|o| o.to_string()).collect(),
         chart: sum.chart,

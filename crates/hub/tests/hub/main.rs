@@ -12,6 +12,7 @@ mod serving;
 mod store;
 mod web;
 mod web_adoption_pages;
+mod web_effect_plans;
 mod web_effect_settings;
 mod web_invite;
 mod web_report;

@@ -430,3 +430,150 @@ async fn postgres_concurrent_sends() {
     drop(s);
     db.cleanup().await;
 }
+
+/// A burst of sends, downloads and receipts goes through the group-commit writer together; one
+/// send that breaks a constraint (an envelope id already taken) fails alone, and its batch
+/// neighbours are stored once each with the audit chain intact.
+async fn group_commit_isolates_failures(store: Arc<dyn Store>) {
+    let a = office("0300000100_43");
+    let b = office("0300000200_11");
+    for id in [a.clone(), b.clone()] {
+        store
+            .create_office(&Office {
+                office_id: id,
+                name: "x".into(),
+                municipality_code: "312029".into(),
+                created_at: T0,
+            })
+            .await
+            .unwrap();
+    }
+    let first = store
+        .send_envelope(envelope("env-taken", "20261125100000", "h"), T0)
+        .await
+        .unwrap();
+    assert!(matches!(first, SendOutcome::Created(_)));
+    let mut sends = Vec::new();
+    for i in 1..=60 {
+        let s = store.clone();
+        // Every tenth send reuses the taken envelope id for a new unit: a unique violation.
+        let id = if i % 10 == 0 {
+            "env-taken".to_string()
+        } else {
+            format!("env-{i}")
+        };
+        sends.push(tokio::spawn(async move {
+            let unit = format!("2026112510{i:04}");
+            (i, s.send_envelope(envelope(&id, &unit, "h"), T0 + 1).await)
+        }));
+    }
+    let s = store.clone();
+    let b2 = b.clone();
+    let side = tokio::spawn(async move {
+        let bytes = s.download("env-taken", "dev-b", &b2, T0 + 1).await.unwrap();
+        let receipt = s
+            .post_receipt(
+                receipt("env-taken", ReceiptKind::Imported, "{\"r\":1}"),
+                T0 + 1,
+            )
+            .await
+            .unwrap();
+        (bytes, receipt)
+    });
+    let (mut created, mut taken) = (0, 0);
+    for t in sends {
+        match t.await.unwrap() {
+            (_, Ok(SendOutcome::Created(e))) => {
+                assert_eq!(e.sent_at, T0 + 1);
+                assert!(e.seq > 0);
+                created += 1;
+            }
+            (i, Err(StoreError::AlreadyExists)) if i % 10 == 0 => taken += 1,
+            (i, other) => panic!("send {i}: {other:?}"),
+        }
+    }
+    assert_eq!((created, taken), (54, 6));
+    let (bytes, recorded) = side.await.unwrap();
+    assert_eq!(bytes.as_deref(), Some(&b"abc"[..]));
+    let ReceiptOutcome::Recorded(e) = recorded else {
+        panic!("receipt: {recorded:?}")
+    };
+    assert_eq!(e.status(), EnvelopeStatus::Imported);
+    // The record the writer built in memory equals the row read back.
+    assert_eq!(store.envelope("env-taken").await.unwrap().unwrap(), e);
+    let outbox = store.outbox(&a, 0, 500).await.unwrap();
+    assert_eq!(outbox.len(), 55);
+    // Paging cursors stay strictly increasing in commit order.
+    assert!(outbox.windows(2).all(|w| w[0].seq < w[1].seq));
+    let verification = store.verify_audit().await.unwrap();
+    assert!(verification.is_intact());
+    // 2 offices + 55 sends + 1 download + 1 receipt; the failed sends left no row.
+    assert_eq!(store.audit_rows(0, 1000).await.unwrap().len(), 59);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_group_commit_isolates_failures() {
+    let db = TestDb::sqlite();
+    group_commit_isolates_failures(store::open(db.url(), 4).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_group_commit_isolates_failures() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let s = store::open(db.url(), 4).await.unwrap();
+    group_commit_isolates_failures(s.clone()).await;
+    drop(s);
+    db.cleanup().await;
+}
+
+/// Two hubs on one PostgreSQL database (two stores, two writers, two pools) sending at once:
+/// every unit lands once and the one audit chain stays intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_two_hubs_share_one_chain() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let one = store::open(db.url(), 4).await.unwrap();
+    let two = store::open(db.url(), 4).await.unwrap();
+    for id in [office("0300000100_43"), office("0300000200_11")] {
+        one.create_office(&Office {
+            office_id: id,
+            name: "x".into(),
+            municipality_code: "312029".into(),
+            created_at: T0,
+        })
+        .await
+        .unwrap();
+    }
+    let mut tasks = Vec::new();
+    for i in 0..80 {
+        let s = if i % 2 == 0 { one.clone() } else { two.clone() };
+        tasks.push(tokio::spawn(async move {
+            // Each unit is sent through both hubs: exactly one of them stores it.
+            let unit = format!("2026112510{:04}", i / 2);
+            s.send_envelope(envelope(&format!("env-{i}"), &unit, "h"), T0)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        if matches!(t.await.unwrap(), SendOutcome::Created(_)) {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 40);
+    assert_eq!(
+        two.outbox(&office("0300000100_43"), 0, 500)
+            .await
+            .unwrap()
+            .len(),
+        40
+    );
+    assert!(one.verify_audit().await.unwrap().is_intact());
+    assert_eq!(one.audit_rows(0, 1000).await.unwrap().len(), 42);
+    drop((one, two));
+    db.cleanup().await;
+}

@@ -246,6 +246,49 @@ async fn web_behaviour(store: Arc<dyn Store>) {
     let edges_b = store.edges_of("muni_b").await.unwrap();
     assert_eq!(edges_b.len(), 1);
     assert_eq!(edges_b[0].recipient, office("0300000300_11"));
+    assert!(edges.iter().all(|e| e.exchanged_month.is_none()));
+
+    // Plan units (no service month) are counted per month sent in Japan time: 23:00 on
+    // 31 October and 00:30 on 1 November JST fall in different months, two November sends add up.
+    for (i, at) in [1_793_455_200, 1_793_460_600, 1_795_143_600]
+        .iter()
+        .enumerate()
+    {
+        store
+            .send_envelope(
+                NewEnvelope {
+                    envelope_id: format!("plan-{i}"),
+                    sender: office("0300000100_43"),
+                    recipient: office("0300000200_11"),
+                    unit_id: format!("2026103110000{i}"),
+                    kinds: vec!["UPPLAN".into()],
+                    service_month: None,
+                    size: 3,
+                    ciphertext_sha256: "h".into(),
+                    routing_json: "{}".into(),
+                    sent_by: "dev-1".into(),
+                    ciphertext: b"abc".to_vec(),
+                },
+                *at,
+            )
+            .await
+            .unwrap();
+    }
+    let plans: Vec<(Option<String>, i64)> = store
+        .edges_of("muni_a")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.month.is_none())
+        .map(|e| (e.exchanged_month, e.units))
+        .collect();
+    assert_eq!(
+        plans,
+        [
+            (Some("2026-10".to_string()), 1),
+            (Some("2026-11".to_string()), 2)
+        ]
+    );
 
     // Files: replaced by (kind, name), per account.
     let file = |bytes: &[u8]| MuniFile {

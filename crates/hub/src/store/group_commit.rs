@@ -7,10 +7,15 @@
 //! caller only after that transaction committed — so an acknowledged send is exactly as durable
 //! as before, but a burst of N sends costs one commit instead of N.
 //!
+//! Inside the transaction a batch costs a fixed number of statements, not a few per job: the
+//! sends' duplicate check, envelope rows, blobs, the receipts' reads and writes and the audit
+//! rows are each one multi-row statement (PostgreSQL pays a network round trip per statement).
+//! The audit chain is computed in memory from the tip read at the start of the batch.
+//!
 //! When one job of a batch fails with a database error, the whole batch is rolled back and each
 //! job is run again in a transaction of its own, so a bad job cannot fail its neighbours and every
-//! caller gets its own answer. Logical outcomes (already stored, conflict, duplicate receipt) are
-//! answers, not errors, and do not break a batch.
+//! caller gets its own answer. Logical outcomes (already stored, conflict, duplicate receipt,
+//! unknown envelope) are answers, not errors, and do not break a batch.
 
 use std::sync::Arc;
 
@@ -18,6 +23,7 @@ use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
 use tsunagu_standard::OfficeId;
 
+use super::audit::{AuditEvent, row_hash};
 use super::{NewEnvelope, NewReceipt, ReceiptOutcome, SendOutcome, StoreError, StoreResult};
 
 /// At most this many jobs per transaction: bounds how long the lock is held and how long the
@@ -65,19 +71,65 @@ pub(super) struct AuditTip {
     pub hash: String,
 }
 
-/// A backend's part: open a transaction holding the write lock, run one job in it, commit.
+impl AuditTip {
+    /// The row that follows the tip for `event`; the tip moves to it.
+    pub fn next(&mut self, event: &AuditEvent, at: i64) -> AuditRowToInsert {
+        let seq = self.seq + 1;
+        let detail = event.detail.to_string();
+        let event_name = event.kind.as_str();
+        let hash = row_hash(
+            &self.hash,
+            seq,
+            at,
+            event_name,
+            event.office_id.as_deref(),
+            event.device_id.as_deref(),
+            event.envelope_id.as_deref(),
+            &detail,
+        );
+        let prev_hash = std::mem::replace(&mut self.hash, hash.clone());
+        self.seq = seq;
+        AuditRowToInsert {
+            seq,
+            at,
+            event: event_name,
+            office_id: event.office_id.clone(),
+            device_id: event.device_id.clone(),
+            envelope_id: event.envelope_id.clone(),
+            detail,
+            prev_hash,
+            hash,
+        }
+    }
+}
+
+/// An audit row computed in memory, inserted with the rest of its batch.
+pub(super) struct AuditRowToInsert {
+    pub seq: i64,
+    pub at: i64,
+    pub event: &'static str,
+    pub office_id: Option<String>,
+    pub device_id: Option<String>,
+    pub envelope_id: Option<String>,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// A backend's part: open a transaction holding the write lock, run the jobs in it, commit.
 #[async_trait]
 pub(super) trait BatchBackend: Send + Sync + 'static {
     type Tx: Send;
     /// Begins a transaction holding the writers' lock, and reads the chain's tip.
     async fn begin_batch(&self) -> StoreResult<(Self::Tx, AuditTip)>;
-    async fn run_job(
+    /// Runs every job (each with its own `now`); the outer error is a database error that
+    /// spoils the transaction, the inner ones are answers to single jobs (e.g. unknown envelope).
+    async fn run_jobs(
         &self,
         tx: &mut Self::Tx,
         tip: &mut AuditTip,
-        job: &WriteJob,
-        now: i64,
-    ) -> StoreResult<WriteOutput>;
+        jobs: &[(&WriteJob, i64)],
+    ) -> StoreResult<Vec<StoreResult<WriteOutput>>>;
     async fn commit_batch(&self, tx: Self::Tx) -> StoreResult<()>;
 }
 
@@ -150,7 +202,7 @@ async fn commit_jobs<B: BatchBackend>(backend: &B, jobs: Vec<Pending>) {
         Ok(outputs) => {
             for (pending, output) in jobs.into_iter().zip(outputs) {
                 // The caller may have gone away (client disconnected); the write stands.
-                let _ = pending.reply.send(Ok(output));
+                let _ = pending.reply.send(output);
             }
         }
         Err(e) if single || matches!(e, StoreError::Unavailable(_)) => {
@@ -163,9 +215,10 @@ async fn commit_jobs<B: BatchBackend>(backend: &B, jobs: Vec<Pending>) {
             tracing::warn!(error = %e, jobs = jobs.len(), "store batch rolled back; running its jobs one by one");
             for pending in jobs {
                 let one = std::slice::from_ref(&pending);
-                let result = run_batch(backend, one)
-                    .await
-                    .map(|mut outputs| outputs.remove(0));
+                let result = match run_batch(backend, one).await {
+                    Ok(mut outputs) => outputs.remove(0),
+                    Err(e) => Err(e),
+                };
                 let _ = pending.reply.send(result);
             }
         }
@@ -175,15 +228,14 @@ async fn commit_jobs<B: BatchBackend>(backend: &B, jobs: Vec<Pending>) {
 async fn run_batch<B: BatchBackend>(
     backend: &B,
     jobs: &[Pending],
-) -> StoreResult<Vec<WriteOutput>> {
+) -> StoreResult<Vec<StoreResult<WriteOutput>>> {
     let (mut tx, mut tip) = backend.begin_batch().await?;
-    let mut outputs = Vec::with_capacity(jobs.len());
-    for pending in jobs {
-        outputs.push(
-            backend
-                .run_job(&mut tx, &mut tip, &pending.job, pending.now)
-                .await?,
-        );
+    let list: Vec<(&WriteJob, i64)> = jobs.iter().map(|p| (&p.job, p.now)).collect();
+    let outputs = backend.run_jobs(&mut tx, &mut tip, &list).await?;
+    if outputs.len() != jobs.len() {
+        return Err(StoreError::Corrupt(
+            "the store's writer lost a job's answer".into(),
+        ));
     }
     // Dropping `tx` on an error above rolls the whole batch back.
     backend.commit_batch(tx).await?;

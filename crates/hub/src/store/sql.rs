@@ -8,6 +8,8 @@
 //! several hub processes can share one database). The hot path (sends, downloads, receipts) goes
 //! through a group-commit writer (`group_commit.rs`) that takes the same lock once per batch.
 
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,11 +17,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{PgPool, Postgres, QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tsunagu_standard::OfficeId;
 
-use super::audit::{AuditEvent, AuditKind, AuditRow, GENESIS_HASH, row_hash};
-use super::group_commit::{AuditTip, BatchBackend, GroupWriter, WriteJob, WriteOutput};
+use super::audit::{AuditEvent, AuditKind, AuditRow, GENESIS_HASH};
+use super::group_commit::{
+    AuditRowToInsert, AuditTip, BatchBackend, GroupWriter, WriteJob, WriteOutput,
+};
 use super::web::{
     EdgeCount, MuniFile, Municipality, StoredSnapshot, SurveyLink, SurveyLinkRow, WebSession,
     WebStore, WebUser, WebUserRow, web_store_methods,
@@ -58,7 +62,7 @@ impl SqliteBatch {
         Transaction<'static, Sqlite>,
     )> {
         let guard = Arc::clone(&self.write_lock).lock_owned().await;
-        let tx = self.pool.begin().await?;
+        let tx = sqlite_begin_immediate(&self.pool).await?;
         Ok((Some(guard), tx))
     }
 }
@@ -110,9 +114,16 @@ impl SqliteStore {
         Transaction<'static, Sqlite>,
     )> {
         let guard = self.write_lock.lock().await;
-        let tx = self.pool.begin().await?;
+        let tx = sqlite_begin_immediate(&self.pool).await?;
         Ok((Some(guard), tx))
     }
+}
+
+/// A write transaction that takes SQLite's write lock at once (waiting up to the busy timeout),
+/// instead of at its first write: a deferred transaction that reads first cannot upgrade to a
+/// writer once its snapshot is stale, and fails with "database is locked" without waiting.
+async fn sqlite_begin_immediate(pool: &SqlitePool) -> StoreResult<Transaction<'static, Sqlite>> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
 }
 
 /// The PostgreSQL backend (several hub processes may share one database).
@@ -335,21 +346,13 @@ macro_rules! impl_store {
                 Ok(((guard, tx), tip))
             }
 
-            async fn run_job(&self, tx: &mut Self::Tx, tip: &mut AuditTip, job: &WriteJob, now: i64) -> StoreResult<WriteOutput> {
-                let tx = &mut tx.1;
-                Ok(match job {
-                    WriteJob::Send(e) => WriteOutput::Sent(<$store>::send_in(tx, tip, e, now).await?),
-                    WriteJob::Receipt(r) => WriteOutput::Receipt(<$store>::receipt_in(tx, tip, r, now).await?),
-                    WriteJob::Downloaded { envelope_id, by_device, by_office, size } => {
-                        let event = AuditEvent::new(AuditKind::EnvelopeDownloaded)
-                            .office(by_office)
-                            .device(by_device)
-                            .envelope(envelope_id)
-                            .detail(serde_json::json!({ "size": size }));
-                        <$store>::append_audit_at(tx, tip, &event, now).await?;
-                        WriteOutput::Downloaded
-                    }
-                })
+            async fn run_jobs(
+                &self,
+                tx: &mut Self::Tx,
+                tip: &mut AuditTip,
+                jobs: &[(&WriteJob, i64)],
+            ) -> StoreResult<Vec<StoreResult<WriteOutput>>> {
+                <$store>::run_write_batch(&mut tx.1, tip, jobs).await
             }
 
             async fn commit_batch(&self, tx: Self::Tx) -> StoreResult<()> {
@@ -383,202 +386,346 @@ macro_rules! impl_store {
                 event: &AuditEvent,
                 now: i64,
             ) -> StoreResult<()> {
-                let seq = tip.seq + 1;
-                let detail = event.detail.to_string();
-                let event_name = event.kind.as_str();
-                let hash = row_hash(
-                    &tip.hash,
-                    seq,
-                    now,
-                    event_name,
-                    event.office_id.as_deref(),
-                    event.device_id.as_deref(),
-                    event.envelope_id.as_deref(),
-                    &detail,
-                );
-                sqlx::query(
-                    "INSERT INTO audit_log (seq, at, event, office_id, device_id, envelope_id, detail, prev_hash, hash) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(seq)
-                .bind(now)
-                .bind(event_name)
-                .bind(event.office_id.as_deref())
-                .bind(event.device_id.as_deref())
-                .bind(event.envelope_id.as_deref())
-                .bind(detail)
-                .bind(tip.hash.as_str())
-                .bind(hash.as_str())
-                .execute(&mut **tx)
-                .await?;
-                *tip = AuditTip { seq, hash };
+                let row = tip.next(event, now);
+                Self::insert_audit_rows(tx, std::slice::from_ref(&row)).await
+            }
+
+            /// Inserts audit rows computed in memory, several hundred per statement.
+            async fn insert_audit_rows(tx: &mut Transaction<'static, $db>, rows: &[AuditRowToInsert]) -> StoreResult<()> {
+                for chunk in rows.chunks(500) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO audit_log (seq, at, event, office_id, device_id, envelope_id, detail, prev_hash, hash) ",
+                    );
+                    q.push_values(chunk, |mut b, r| {
+                        b.push_bind(r.seq)
+                            .push_bind(r.at)
+                            .push_bind(r.event)
+                            .push_bind(r.office_id.as_deref())
+                            .push_bind(r.device_id.as_deref())
+                            .push_bind(r.envelope_id.as_deref())
+                            .push_bind(r.detail.as_str())
+                            .push_bind(r.prev_hash.as_str())
+                            .push_bind(r.hash.as_str());
+                    });
+                    q.build().execute(&mut **tx).await?;
+                }
                 Ok(())
             }
 
-            /// Stores an envelope inside a batch, unless the same unit is already there.
-            async fn send_in(tx: &mut Transaction<'static, $db>, tip: &mut AuditTip, e: &NewEnvelope, now: i64) -> StoreResult<SendOutcome> {
-                let sender = e.sender.to_string();
-                let recipient = e.recipient.to_string();
-                let existing: Option<EnvelopeRow> = sqlx::query_as(concat!(
-                    "SELECT ",
-                    envelope_columns!(),
-                    " FROM envelopes WHERE sender = $1 AND recipient = $2 AND unit_id = $3"
-                ))
-                .bind(&sender)
-                .bind(&recipient)
-                .bind(&e.unit_id)
-                .fetch_optional(&mut **tx)
-                .await?;
-                if let Some(row) = existing {
-                    let record = EnvelopeRecord::try_from(row)?;
-                    // Nothing is written either way.
-                    return Ok(if record.ciphertext_sha256 == e.ciphertext_sha256 && record.size == e.size {
+            /// The group-commit writer's batch: sends, then receipts, then downloads, each kind in
+            /// a fixed number of statements, and every audit row in one insert at the end. (A
+            /// receipt or download can never name an envelope sent in the same batch: its id is
+            /// only known once the send is answered, after the commit.)
+            async fn run_write_batch(
+                tx: &mut Transaction<'static, $db>,
+                tip: &mut AuditTip,
+                jobs: &[(&WriteJob, i64)],
+            ) -> StoreResult<Vec<StoreResult<WriteOutput>>> {
+                let mut outputs: Vec<Option<StoreResult<WriteOutput>>> = (0..jobs.len()).map(|_| None).collect();
+                let mut audit = Vec::with_capacity(jobs.len());
+                let sends: Vec<(usize, &NewEnvelope, i64)> = jobs
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, (job, now))| match job { WriteJob::Send(e) => Some((i, e, *now)), _ => None })
+                    .collect();
+                if !sends.is_empty() {
+                    Self::sends_in(tx, tip, &mut audit, &sends, &mut outputs).await?;
+                }
+                let receipts: Vec<(usize, &NewReceipt, i64)> = jobs
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, (job, now))| match job { WriteJob::Receipt(r) => Some((i, r, *now)), _ => None })
+                    .collect();
+                if !receipts.is_empty() {
+                    Self::receipts_in(tx, tip, &mut audit, &receipts, &mut outputs).await?;
+                }
+                for (i, (job, now)) in jobs.iter().enumerate() {
+                    if let WriteJob::Downloaded { envelope_id, by_device, by_office, size } = job {
+                        let event = AuditEvent::new(AuditKind::EnvelopeDownloaded)
+                            .office(by_office)
+                            .device(by_device)
+                            .envelope(envelope_id)
+                            .detail(serde_json::json!({ "size": size }));
+                        audit.push(tip.next(&event, *now));
+                        outputs[i] = Some(Ok(WriteOutput::Downloaded));
+                    }
+                }
+                Self::insert_audit_rows(tx, &audit).await?;
+                outputs.into_iter().map(|o| o.ok_or_else(Self::wrong_answer)).collect()
+            }
+
+            /// Stores the batch's envelopes unless the same units are already there (or earlier in
+            /// the batch): one duplicate check, one envelope insert, one blob insert.
+            async fn sends_in(
+                tx: &mut Transaction<'static, $db>,
+                tip: &mut AuditTip,
+                audit: &mut Vec<AuditRowToInsert>,
+                sends: &[(usize, &NewEnvelope, i64)],
+                outputs: &mut [Option<StoreResult<WriteOutput>>],
+            ) -> StoreResult<()> {
+                let key = |e: &NewEnvelope| (e.sender.to_string(), e.recipient.to_string(), e.unit_id.clone());
+                // The first send of each unit in the batch is a candidate; later ones repeat it.
+                let mut first_of: HashMap<(String, String, String), usize> = HashMap::new();
+                let mut candidates = Vec::new();
+                let mut repeats = Vec::new();
+                for (k, (_, e, _)) in sends.iter().enumerate() {
+                    match first_of.entry(key(e)) {
+                        Entry::Occupied(first) => repeats.push((k, *first.get())),
+                        Entry::Vacant(slot) => {
+                            slot.insert(k);
+                            candidates.push(k);
+                        }
+                    }
+                }
+                let mut existing: HashMap<(String, String, String), EnvelopeRecord> = HashMap::new();
+                for chunk in candidates.chunks(300) {
+                    let mut q = QueryBuilder::<$db>::new(concat!(
+                        "SELECT ", envelope_columns!(), " FROM envelopes WHERE (sender, recipient, unit_id) IN ("
+                    ));
+                    q.push_values(chunk, |mut b, &k| {
+                        let e = sends[k].1;
+                        b.push_bind(e.sender.to_string()).push_bind(e.recipient.to_string()).push_bind(e.unit_id.as_str());
+                    });
+                    q.push(")");
+                    let rows: Vec<EnvelopeRow> = q.build_query_as().fetch_all(&mut **tx).await?;
+                    for row in rows {
+                        let record = EnvelopeRecord::try_from(row)?;
+                        existing.insert((record.sender.to_string(), record.recipient.to_string(), record.unit_id.clone()), record);
+                    }
+                }
+                let fresh: Vec<usize> = candidates.iter().copied().filter(|&k| !existing.contains_key(&key(sends[k].1))).collect();
+                let mut columns = HashMap::with_capacity(fresh.len());
+                for &k in &fresh {
+                    let e = sends[k].1;
+                    let size = i64::try_from(e.size).map_err(|_| StoreError::Corrupt("envelope size exceeds i64".into()))?;
+                    let kinds = serde_json::to_string(&e.kinds).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+                    columns.insert(k, (size, kinds));
+                }
+                let mut seqs: HashMap<String, i64> = HashMap::with_capacity(fresh.len());
+                for chunk in fresh.chunks(200) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO envelopes (envelope_id, sender, recipient, unit_id, kinds, service_month, size, \
+                         ciphertext_sha256, routing, sent_by, sent_at) ",
+                    );
+                    q.push_values(chunk, |mut b, &k| {
+                        let (_, e, now) = sends[k];
+                        let (size, kinds) = &columns[&k];
+                        b.push_bind(e.envelope_id.as_str())
+                            .push_bind(e.sender.to_string())
+                            .push_bind(e.recipient.to_string())
+                            .push_bind(e.unit_id.as_str())
+                            .push_bind(kinds.as_str())
+                            .push_bind(e.service_month.as_deref())
+                            .push_bind(*size)
+                            .push_bind(e.ciphertext_sha256.as_str())
+                            .push_bind(e.routing_json.as_str())
+                            .push_bind(e.sent_by.as_str())
+                            .push_bind(now);
+                    });
+                    q.push(" RETURNING envelope_id, seq");
+                    let rows: Vec<(String, i64)> = q.build_query_as().fetch_all(&mut **tx).await?;
+                    seqs.extend(rows);
+                }
+                for chunk in fresh.chunks(64) {
+                    let mut q = QueryBuilder::<$db>::new("INSERT INTO envelope_blobs (envelope_id, ciphertext) ");
+                    q.push_values(chunk, |mut b, &k| {
+                        let e = sends[k].1;
+                        b.push_bind(e.envelope_id.as_str()).push_bind(e.ciphertext.as_slice());
+                    });
+                    q.build().execute(&mut **tx).await?;
+                }
+                let mut answered: HashMap<usize, EnvelopeRecord> = HashMap::with_capacity(candidates.len());
+                for &k in &candidates {
+                    let (i, e, now) = sends[k];
+                    let outcome = if let Some(record) = existing.remove(&key(e)) {
+                        // Nothing is written either way.
+                        if record.ciphertext_sha256 == e.ciphertext_sha256 && record.size == e.size {
+                            SendOutcome::Existing(record)
+                        } else {
+                            SendOutcome::Conflict(record)
+                        }
+                    } else {
+                        let seq = *seqs.get(&e.envelope_id).ok_or_else(|| StoreError::Corrupt("an inserted envelope has no seq".into()))?;
+                        let event = AuditEvent::new(AuditKind::EnvelopeSent)
+                            .office(&e.sender)
+                            .device(&e.sent_by)
+                            .envelope(&e.envelope_id)
+                            .detail(serde_json::json!({
+                                "recipient": e.recipient.to_string(),
+                                "unit_id": e.unit_id,
+                                "kinds": e.kinds,
+                                "service_month": e.service_month,
+                                "size": e.size,
+                                "ciphertext_sha256": e.ciphertext_sha256,
+                            }));
+                        audit.push(tip.next(&event, now));
+                        // Built from what was just inserted rather than read back.
+                        SendOutcome::Created(EnvelopeRecord {
+                            seq,
+                            envelope_id: e.envelope_id.clone(),
+                            sender: e.sender.clone(),
+                            recipient: e.recipient.clone(),
+                            unit_id: e.unit_id.clone(),
+                            kinds: e.kinds.clone(),
+                            service_month: e.service_month.clone(),
+                            size: e.size,
+                            ciphertext_sha256: e.ciphertext_sha256.clone(),
+                            routing_json: e.routing_json.clone(),
+                            sent_by: e.sent_by.clone(),
+                            sent_at: now,
+                            received_at: None,
+                            imported_at: None,
+                            rejected_at: None,
+                            rejection_reason: None,
+                            expired_at: None,
+                            ciphertext_deleted_at: None,
+                        })
+                    };
+                    let record = match &outcome {
+                        SendOutcome::Created(r) | SendOutcome::Existing(r) | SendOutcome::Conflict(r) => r.clone(),
+                    };
+                    answered.insert(k, record);
+                    outputs[i] = Some(Ok(WriteOutput::Sent(outcome)));
+                }
+                for (k, first) in repeats {
+                    let (i, e, _) = sends[k];
+                    let record = answered.get(&first).cloned().ok_or_else(Self::wrong_answer)?;
+                    let outcome = if record.ciphertext_sha256 == e.ciphertext_sha256 && record.size == e.size {
                         SendOutcome::Existing(record)
                     } else {
                         SendOutcome::Conflict(record)
-                    });
+                    };
+                    outputs[i] = Some(Ok(WriteOutput::Sent(outcome)));
                 }
-                let size = i64::try_from(e.size).map_err(|_| StoreError::Corrupt("envelope size exceeds i64".into()))?;
-                let kinds = serde_json::to_string(&e.kinds).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-                let (seq,): (i64,) = sqlx::query_as(
-                    "INSERT INTO envelopes (envelope_id, sender, recipient, unit_id, kinds, service_month, size, \
-                     ciphertext_sha256, routing, sent_by, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                     RETURNING seq",
-                )
-                .bind(&e.envelope_id)
-                .bind(&sender)
-                .bind(&recipient)
-                .bind(&e.unit_id)
-                .bind(&kinds)
-                .bind(&e.service_month)
-                .bind(size)
-                .bind(&e.ciphertext_sha256)
-                .bind(&e.routing_json)
-                .bind(&e.sent_by)
-                .bind(now)
-                .fetch_one(&mut **tx)
-                .await?;
-                sqlx::query("INSERT INTO envelope_blobs (envelope_id, ciphertext) VALUES ($1, $2)")
-                    .bind(&e.envelope_id)
-                    .bind(e.ciphertext.as_slice())
-                    .execute(&mut **tx)
-                    .await?;
-                let event = AuditEvent::new(AuditKind::EnvelopeSent)
-                    .office(&sender)
-                    .device(&e.sent_by)
-                    .envelope(&e.envelope_id)
-                    .detail(serde_json::json!({
-                        "recipient": recipient,
-                        "unit_id": e.unit_id,
-                        "kinds": e.kinds,
-                        "service_month": e.service_month,
-                        "size": e.size,
-                        "ciphertext_sha256": e.ciphertext_sha256,
-                    }));
-                Self::append_audit_at(tx, tip, &event, now).await?;
-                // Built from what was just inserted rather than read back: one round trip less.
-                Ok(SendOutcome::Created(EnvelopeRecord {
-                    seq,
-                    envelope_id: e.envelope_id.clone(),
-                    sender: e.sender.clone(),
-                    recipient: e.recipient.clone(),
-                    unit_id: e.unit_id.clone(),
-                    kinds: e.kinds.clone(),
-                    service_month: e.service_month.clone(),
-                    size: e.size,
-                    ciphertext_sha256: e.ciphertext_sha256.clone(),
-                    routing_json: e.routing_json.clone(),
-                    sent_by: e.sent_by.clone(),
-                    sent_at: now,
-                    received_at: None,
-                    imported_at: None,
-                    rejected_at: None,
-                    rejection_reason: None,
-                    expired_at: None,
-                    ciphertext_deleted_at: None,
-                }))
+                Ok(())
             }
 
-            /// Records a receipt inside a batch.
-            async fn receipt_in(tx: &mut Transaction<'static, $db>, tip: &mut AuditTip, r: &NewReceipt, now: i64) -> StoreResult<ReceiptOutcome> {
-                let mut envelope = Self::envelope_in(tx, &r.envelope_id).await?.ok_or(StoreError::NotFound)?;
-                let same: Option<(i64,)> = sqlx::query_as("SELECT seq FROM receipts WHERE envelope_id = $1 AND receipt = $2")
-                    .bind(&r.envelope_id)
-                    .bind(&r.receipt_json)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                if same.is_some() {
-                    return Ok(ReceiptOutcome::Duplicate(envelope));
+            /// Records the batch's receipts: one read of their envelopes, one of their earlier
+            /// receipts, then one update and one insert; the decisions are made in memory in the
+            /// order the receipts arrived.
+            async fn receipts_in(
+                tx: &mut Transaction<'static, $db>,
+                tip: &mut AuditTip,
+                audit: &mut Vec<AuditRowToInsert>,
+                receipts: &[(usize, &NewReceipt, i64)],
+                outputs: &mut [Option<StoreResult<WriteOutput>>],
+            ) -> StoreResult<()> {
+                let mut ids: Vec<&str> = receipts.iter().map(|(_, r, _)| r.envelope_id.as_str()).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let mut envelopes: HashMap<String, EnvelopeRecord> = HashMap::with_capacity(ids.len());
+                let mut seen: HashSet<(String, String)> = HashSet::new();
+                for chunk in ids.chunks(500) {
+                    let mut q = QueryBuilder::<$db>::new(concat!("SELECT ", envelope_columns!(), " FROM envelopes WHERE envelope_id IN ("));
+                    let mut list = q.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    q.push(")");
+                    let rows: Vec<EnvelopeRow> = q.build_query_as().fetch_all(&mut **tx).await?;
+                    for row in rows {
+                        let record = EnvelopeRecord::try_from(row)?;
+                        envelopes.insert(record.envelope_id.clone(), record);
+                    }
+                    let mut q = QueryBuilder::<$db>::new("SELECT envelope_id, receipt FROM receipts WHERE envelope_id IN (");
+                    let mut list = q.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    q.push(")");
+                    let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&mut **tx).await?;
+                    seen.extend(rows);
                 }
-                let current_final = if envelope.imported_at.is_some() {
-                    Some(ReceiptKind::Imported)
-                } else if envelope.rejected_at.is_some() {
-                    Some(ReceiptKind::Rejected)
-                } else {
-                    None
-                };
-                match (current_final, r.kind) {
-                    (Some(have), want) if want.is_final() && have != want => return Ok(ReceiptOutcome::Conflict(envelope)),
-                    (Some(have), want) if have == want => return Ok(ReceiptOutcome::Duplicate(envelope)),
-                    _ => {}
+                let mut changed: Vec<String> = Vec::new();
+                let mut new_rows: Vec<(&NewReceipt, i64)> = Vec::new();
+                for &(i, r, now) in receipts {
+                    let Some(envelope) = envelopes.get_mut(&r.envelope_id) else {
+                        outputs[i] = Some(Err(StoreError::NotFound));
+                        continue;
+                    };
+                    if seen.contains(&(r.envelope_id.clone(), r.receipt_json.clone())) {
+                        outputs[i] = Some(Ok(WriteOutput::Receipt(ReceiptOutcome::Duplicate(envelope.clone()))));
+                        continue;
+                    }
+                    let current_final = if envelope.imported_at.is_some() {
+                        Some(ReceiptKind::Imported)
+                    } else if envelope.rejected_at.is_some() {
+                        Some(ReceiptKind::Rejected)
+                    } else {
+                        None
+                    };
+                    match (current_final, r.kind) {
+                        (Some(have), want) if want.is_final() && have != want => {
+                            outputs[i] = Some(Ok(WriteOutput::Receipt(ReceiptOutcome::Conflict(envelope.clone()))));
+                            continue;
+                        }
+                        (Some(have), want) if have == want => {
+                            outputs[i] = Some(Ok(WriteOutput::Receipt(ReceiptOutcome::Duplicate(envelope.clone()))));
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    // What the single-receipt UPDATE did with COALESCE, applied to our copy.
+                    envelope.received_at = envelope.received_at.or(Some(now));
+                    match r.kind {
+                        ReceiptKind::Received => {}
+                        ReceiptKind::Imported => envelope.imported_at = envelope.imported_at.or(Some(now)),
+                        ReceiptKind::Rejected => {
+                            envelope.rejected_at = envelope.rejected_at.or(Some(now));
+                            envelope.rejection_reason = envelope.rejection_reason.take().or_else(|| r.reason.clone());
+                        }
+                    }
+                    if !changed.contains(&r.envelope_id) {
+                        changed.push(r.envelope_id.clone());
+                    }
+                    seen.insert((r.envelope_id.clone(), r.receipt_json.clone()));
+                    new_rows.push((r, now));
+                    let event = AuditEvent::new(AuditKind::ReceiptPosted)
+                        .office(&envelope.recipient)
+                        .device(&r.posted_by)
+                        .envelope(&r.envelope_id)
+                        .detail(serde_json::json!({ "status": r.kind.as_str(), "reason": r.reason, "signed_by": r.signed_by }));
+                    audit.push(tip.next(&event, now));
+                    outputs[i] = Some(Ok(WriteOutput::Receipt(ReceiptOutcome::Recorded(envelope.clone()))));
                 }
-                let (imported, rejected) = match r.kind {
-                    ReceiptKind::Received => (None, None),
-                    ReceiptKind::Imported => (Some(now), None),
-                    ReceiptKind::Rejected => (None, Some(now)),
-                };
-                let reason = if r.kind == ReceiptKind::Rejected { r.reason.clone() } else { None };
-                sqlx::query(
-                    "UPDATE envelopes SET received_at = COALESCE(received_at, $1), \
-                     imported_at = COALESCE(imported_at, $2), rejected_at = COALESCE(rejected_at, $3), \
-                     rejection_reason = COALESCE(rejection_reason, $4) WHERE envelope_id = $5",
-                )
-                .bind(now)
-                .bind(imported)
-                .bind(rejected)
-                .bind(&reason)
-                .bind(&r.envelope_id)
-                .execute(&mut **tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO receipts (envelope_id, status, reason, posted_by, signed_by, receipt, posted_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&r.envelope_id)
-                .bind(r.kind.as_str())
-                .bind(&r.reason)
-                .bind(&r.posted_by)
-                .bind(&r.signed_by)
-                .bind(&r.receipt_json)
-                .bind(now)
-                .execute(&mut **tx)
-                .await?;
-                let event = AuditEvent::new(AuditKind::ReceiptPosted)
-                    .office(envelope.recipient.clone())
-                    .device(&r.posted_by)
-                    .envelope(&r.envelope_id)
-                    .detail(serde_json::json!({ "status": r.kind.as_str(), "reason": r.reason, "signed_by": r.signed_by }));
-                Self::append_audit_at(tx, tip, &event, now).await?;
-                // The same COALESCEs as the UPDATE above, applied to the copy we hold.
-                envelope.received_at = envelope.received_at.or(Some(now));
-                envelope.imported_at = envelope.imported_at.or(imported);
-                envelope.rejected_at = envelope.rejected_at.or(rejected);
-                envelope.rejection_reason = envelope.rejection_reason.or(reason);
-                Ok(ReceiptOutcome::Recorded(envelope))
+                for chunk in changed.chunks(200) {
+                    // The envelopes' new state, decided above while holding the write lock.
+                    let mut q = QueryBuilder::<$db>::new(
+                        "UPDATE envelopes SET received_at = v.column2, imported_at = v.column3, rejected_at = v.column4, \
+                         rejection_reason = v.column5 FROM (",
+                    );
+                    q.push_values(chunk, |mut b, id| {
+                        let e = &envelopes[id];
+                        b.push_bind(id.as_str())
+                            .push_bind(e.received_at)
+                            .push_bind(e.imported_at)
+                            .push_bind(e.rejected_at)
+                            .push_bind(e.rejection_reason.as_deref());
+                    });
+                    q.push(") AS v WHERE envelopes.envelope_id = v.column1");
+                    q.build().execute(&mut **tx).await?;
+                }
+                for chunk in new_rows.chunks(200) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO receipts (envelope_id, status, reason, posted_by, signed_by, receipt, posted_at) ",
+                    );
+                    q.push_values(chunk, |mut b, (r, now)| {
+                        b.push_bind(r.envelope_id.as_str())
+                            .push_bind(r.kind.as_str())
+                            .push_bind(r.reason.as_deref())
+                            .push_bind(r.posted_by.as_str())
+                            .push_bind(r.signed_by.as_str())
+                            .push_bind(r.receipt_json.as_str())
+                            .push_bind(*now);
+                    });
+                    q.build().execute(&mut **tx).await?;
+                }
+                Ok(())
             }
 
             /// Answers of the group-commit writer, unwrapped for one kind of job.
             fn wrong_answer() -> StoreError {
                 StoreError::Corrupt("the store's writer answered a different kind of job".into())
-            }
-
-            async fn envelope_in(tx: &mut Transaction<'static, $db>, envelope_id: &str) -> StoreResult<Option<EnvelopeRecord>> {
-                let row: Option<EnvelopeRow> =
-                    sqlx::query_as(concat!("SELECT ", envelope_columns!(), " FROM envelopes WHERE envelope_id = $1"))
-                        .bind(envelope_id)
-                        .fetch_optional(&mut **tx)
-                        .await?;
-                row.map(EnvelopeRecord::try_from).transpose()
             }
 
             async fn office_fingerprints(tx: &mut Transaction<'static, $db>, office: &str) -> StoreResult<Vec<String>> {

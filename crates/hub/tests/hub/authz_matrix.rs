@@ -1614,7 +1614,23 @@ fn leaks(w: &World, cell: &Cell, answer: &Answer) -> Vec<String> {
 #[tokio::test]
 async fn every_endpoint_every_role_someone_elses_ids() {
     let db = TestDb::sqlite();
-    let w = World::build(&db).await;
+    matrix(&db, "SQLite").await;
+    db.cleanup().await;
+}
+
+/// The same matrix over PostgreSQL (the store's scoping is the same SQL, but it is checked, not
+/// assumed). Skipped with a notice when PostgreSQL is not reachable.
+#[tokio::test]
+async fn every_endpoint_every_role_someone_elses_ids_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    matrix(&db, "PostgreSQL").await;
+    db.cleanup().await;
+}
+
+async fn matrix(db: &TestDb, backend: &str) {
+    let w = World::build(db).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(60))
@@ -1817,7 +1833,7 @@ async fn every_endpoint_every_role_someone_elses_ids() {
     }
     println!("{out}");
     println!(
-        "authorization matrix: {} endpoints ({} API, {} web), {} roles, {cell_count} cells ({denied_count} denied, {} allowed), {leak_count} leaks, {} failures",
+        "authorization matrix ({backend}): {} endpoints ({} API, {} web), {} roles, {cell_count} cells ({denied_count} denied, {} allowed), {leak_count} leaks, {} failures",
         summary.len(),
         API.len() + API_UNDOCUMENTED.len(),
         WEB.len(),
@@ -1832,5 +1848,4 @@ async fn every_endpoint_every_role_someone_elses_ids() {
         failures.join("\n")
     );
     assert!(cell_count > 500, "{cell_count} cells");
-    db.cleanup().await;
 }

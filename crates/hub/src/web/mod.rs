@@ -70,6 +70,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/m/timestudy/compare.csv", get(timestudy::compare_csv))
         .route("/m/timestudy/links", post(timestudy_entry::issue))
+        .route(
+            "/m/timestudy/links/{id}/cancel",
+            post(timestudy_entry::cancel),
+        )
         .route("/t/{token}", get(timestudy_entry::form))
         .route("/t/{token}/grid", post(timestudy_entry::save_grid))
         .route("/t/{token}/start", post(timestudy_entry::start))

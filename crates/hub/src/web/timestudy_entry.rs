@@ -9,6 +9,10 @@
 //! time-study kind (`入力_{id}.csv`), so they are read by the same `parse_records` as an
 //! uploaded CSV and appear on the タイムスタディ page. The token is `{muni_id}~{random}`: the
 //! account part only says where to look, the random part is what is checked (by its hash).
+//!
+//! The municipality can cancel (取り消し) a link, e.g. a phone lost or a person who left: the
+//! link then answers 404 「このリンクは取り消されました」 and takes no more entries, while what
+//! was entered stays in the city's records.
 
 use askama::Template;
 use axum::body::Bytes;
@@ -60,6 +64,9 @@ pub struct EntryLink {
     /// A measurement under way: category and start (unix seconds).
     #[serde(default)]
     pub running: Option<(String, i64)>,
+    /// When the municipality cancelled the link, and who (login).
+    #[serde(default)]
+    pub cancelled: Option<(i64, String)>,
 }
 
 impl EntryLink {
@@ -257,6 +264,7 @@ pub async fn issue(
         grid: Vec::new(),
         timed: Vec::new(),
         running: None,
+        cancelled: None,
     };
     let _guard = WRITE.lock().await;
     let mut links = load_links(&state, &user.muni_id).await?;
@@ -294,6 +302,10 @@ pub async fn issue(
 
 /// Rows for the links table of the タイムスタディ page.
 pub struct LinkRow {
+    /// The link's public id (names its records file and the cancel action; not the token).
+    pub id: String,
+    /// `2025-06-30 10:00`, empty while the link is live.
+    pub cancelled: String,
     pub label: String,
     pub center: String,
     pub set_name: String,
@@ -308,6 +320,12 @@ pub async fn link_rows(state: &AppState, muni_id: &str) -> Result<Vec<LinkRow>, 
         .await?
         .iter()
         .map(|l| LinkRow {
+            id: l.id.clone(),
+            cancelled: l
+                .cancelled
+                .as_ref()
+                .map(|(at, _)| super::format_jst(*at))
+                .unwrap_or_default(),
             label: l.label.clone(),
             center: l.center.clone(),
             set_name: CategorySet::builtin(&l.set_id)
@@ -320,11 +338,29 @@ pub async fn link_rows(state: &AppState, muni_id: &str) -> Result<Vec<LinkRow>, 
         .collect())
 }
 
+/// What a token names.
+enum Found {
+    /// A live link: the account, its whole list, and the link's index in it.
+    Live(String, Vec<EntryLink>, usize),
+    /// A link the municipality cancelled.
+    Cancelled,
+}
+
+/// The answer to a cancelled link: 404 with a message saying so (the token was real, and the
+/// person should ask the municipality rather than retry).
+fn cancelled_page() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        super::chrome::message_page(
+            "タイムスタディの入力",
+            "E-WEB-TS-CANCELLED このリンクは取り消されました。これまでに入力した記録は市区町村に届いています。入力を続ける場合は、市区町村に新しいリンクをお問い合わせください。",
+        ),
+    )
+        .into_response()
+}
+
 /// The link of a token and the account's whole list, or 404.
-async fn link_of(
-    state: &AppState,
-    token: &str,
-) -> Result<(String, Vec<EntryLink>, usize), WebError> {
+async fn link_of(state: &AppState, token: &str) -> Result<Found, WebError> {
     let (muni_id, random) = token.split_once('~').ok_or(WebError::NotFound)?;
     if random.len() != 64 || !random.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(WebError::NotFound);
@@ -338,7 +374,10 @@ async fn link_of(
         .iter()
         .position(|l| l.token_hash == hash)
         .ok_or(WebError::NotFound)?;
-    Ok((muni_id.to_string(), links, i))
+    if links[i].cancelled.is_some() {
+        return Ok(Found::Cancelled);
+    }
+    Ok(Found::Live(muni_id.to_string(), links, i))
 }
 
 pub struct SlotView {
@@ -456,7 +495,9 @@ pub async fn form(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    let (_, links, i) = link_of(&state, &token).await?;
+    let Found::Live(_, links, i) = link_of(&state, &token).await? else {
+        return Ok(cancelled_page());
+    };
     entry_page(&state, &token, &links[i], "")
 }
 
@@ -475,7 +516,9 @@ pub async fn save_grid(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let _guard = WRITE.lock().await;
-    let (muni_id, mut links, i) = link_of(&state, &token).await?;
+    let Found::Live(muni_id, mut links, i) = link_of(&state, &token).await? else {
+        return Ok(cancelled_page());
+    };
     let set = CategorySet::builtin(&links[i].set_id)
         .ok_or_else(|| WebError::Internal(format!("entry link set {}", links[i].set_id)))?;
     let mut grid: Vec<Option<String>> = vec![None; GRID_SLOTS];
@@ -510,7 +553,9 @@ pub async fn start(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let _guard = WRITE.lock().await;
-    let (muni_id, mut links, i) = link_of(&state, &token).await?;
+    let Found::Live(muni_id, mut links, i) = link_of(&state, &token).await? else {
+        return Ok(cancelled_page());
+    };
     let set = CategorySet::builtin(&links[i].set_id)
         .ok_or_else(|| WebError::Internal(format!("entry link set {}", links[i].set_id)))?;
     let chosen = fields(&body)
@@ -557,9 +602,34 @@ pub async fn stop(
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
     let _guard = WRITE.lock().await;
-    let (muni_id, mut links, i) = link_of(&state, &token).await?;
+    let Found::Live(muni_id, mut links, i) = link_of(&state, &token).await? else {
+        return Ok(cancelled_page());
+    };
     stop_running(&mut links[i], crate::now_unix());
     let link = links[i].clone();
     save_entries(&state, &muni_id, &links, &link).await?;
     Ok(back(&token))
+}
+
+/// `POST /m/timestudy/links/{id}/cancel`: cancels one of the account's links (another
+/// account's or an unknown id: 404). A measurement under way is dropped (its end is unknown);
+/// the records entered so far stay. Cancelling again changes nothing.
+pub async fn cancel(
+    State(state): State<AppState>,
+    user: MuniUser,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let _guard = WRITE.lock().await;
+    let mut links = load_links(&state, &user.muni_id).await?;
+    let link = links
+        .iter_mut()
+        .find(|l| l.id == id)
+        .ok_or(WebError::NotFound)?;
+    if link.cancelled.is_none() {
+        link.cancelled = Some((crate::now_unix(), user.session.user.login.clone()));
+        link.running = None;
+        save_links(&state, &user.muni_id, &links, &user.session.user.user_id).await?;
+        tracing::info!(muni = %user.muni_id, link = %id, "time-study entry link cancelled");
+    }
+    Ok(super::session::see_other("/m/timestudy#entry"))
 }

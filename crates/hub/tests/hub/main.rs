@@ -19,4 +19,5 @@ mod web_report;
 mod web_store;
 mod web_survey_questions;
 mod web_timestudy;
+mod web_timestudy_cancel;
 mod web_timestudy_entry;

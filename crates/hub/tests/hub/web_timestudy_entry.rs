@@ -211,6 +211,7 @@ fn start_stop_records_the_minutes_between_the_taps() {
         timed: Vec::new(),
         // 2025-06-02 09:10 JST = 00:10 UTC.
         running: Some(("7".into(), 1_748_823_000)),
+        cancelled: None,
     };
     stop_running(&mut link, 1_748_823_000 + 37 * 60 + 20);
     assert!(link.running.is_none());

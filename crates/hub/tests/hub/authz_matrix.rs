@@ -75,6 +75,7 @@ const WEB: &[(&str, &str)] = &[
     ("GET", "/m/timestudy/composition.csv"),
     ("GET", "/m/timestudy/compare.csv"),
     ("POST", "/m/timestudy/links"),
+    ("POST", "/m/timestudy/links/{id}/cancel"),
     ("GET", "/t/{token}"),
     ("POST", "/t/{token}/grid"),
     ("POST", "/t/{token}/start"),
@@ -364,6 +365,9 @@ const X_LABEL: &str = "XLBL認可検査";
 const X_QUESTION: &str = "XQ認可検査の独自設問";
 const X_QUESTION_2: &str = "XQ認可検査の独自設問その二";
 const Y_LABEL: &str = "YLBL認可検査";
+/// Labels of the second entry link of each city (the one the cancel cells target).
+const X_SPARE_LABEL: &str = "XSPARE認可検査";
+const Y_SPARE_LABEL: &str = "YSPARE認可検査";
 /// An office of the synthetic city's open data (X's master) and one of its 圏域.
 const X_MASTER_OFFICE: &str = "9970000037";
 const X_AREA: &str = "05";
@@ -382,6 +386,9 @@ struct World {
     x_survey: String,
     x_ts: String,
     y_ts: String,
+    /// Ids (as the dashboard names them) of a second entry link of each city, to cancel.
+    x_spare_link: String,
+    y_spare_link: String,
     markers: Vec<(Group, String, Vec<u8>)>,
     unit_counter: std::cell::Cell<u32>,
 }
@@ -441,6 +448,11 @@ async fn session_of(app: &TestApp, login: &str, page: &str) -> Session {
         cookie: b.cookies["tsunagu_session"].clone(),
         csrf,
     }
+}
+
+/// The id the dashboard gives an entry link: the start of its token's SHA-256.
+fn link_id(token: &str) -> String {
+    tsunagu_hub::sha256_hex(token.as_bytes())[..12].to_string()
 }
 
 /// Issues a time-study entry link as the signed-in municipality; the token from the CSV.
@@ -579,6 +591,7 @@ impl World {
             .expect("an answer URL");
         let x_survey = url[url.find("/a/").unwrap() + 3..].to_string();
         let x_ts = entry_link(&mut x, X_LABEL).await;
+        let x_spare_link = entry_link(&mut x, X_SPARE_LABEL).await;
         let csrf_s = x.get("/m/survey").await.csrf();
         let r = x
             .post(
@@ -617,6 +630,7 @@ impl World {
             assert_eq!(r.status, 303, "{}", r.text());
         }
         let y_ts = entry_link(&mut y, Y_LABEL).await;
+        let y_spare_link = entry_link(&mut y, Y_SPARE_LABEL).await;
         let r = y
             .post("/m/snapshots", &[("csrf", &csrf), ("as_of", "")])
             .await;
@@ -736,6 +750,16 @@ impl World {
         );
         add(
             Group::XData,
+            "X spare link".into(),
+            X_SPARE_LABEL.as_bytes().to_vec(),
+        );
+        add(
+            Group::YData,
+            "Y spare link".into(),
+            Y_SPARE_LABEL.as_bytes().to_vec(),
+        );
+        add(
+            Group::XData,
             "X open-data office".into(),
             X_MASTER_OFFICE.as_bytes().to_vec(),
         );
@@ -748,6 +772,8 @@ impl World {
             x_survey,
             x_ts,
             y_ts,
+            x_spare_link: link_id(&x_spare_link),
+            y_spare_link: link_id(&y_spare_link),
             markers,
             unit_counter: std::cell::Cell::new(0),
         }
@@ -1362,6 +1388,25 @@ fn cells_of(w: &World, method: &'static str, route: &'static str) -> Vec<Cell> {
                     muni(r, &|_| ok(400)),
                     vec![],
                 ));
+            }
+        }
+        ("POST", "/m/timestudy/links/{id}/cancel") => {
+            for r in ROLES {
+                for (t, id, city) in [
+                    ("X's spare link", w.x_spare_link.clone(), Some('X')),
+                    ("Y's spare link", w.y_spare_link.clone(), Some('Y')),
+                    ("unknown", "0".repeat(12), None),
+                ] {
+                    let e = muni(r, &|c| {
+                        if city == Some(c) {
+                            go("/m/timestudy#entry")
+                        } else {
+                            deny(404)
+                        }
+                    });
+                    let path = format!("/m/timestudy/links/{id}/cancel");
+                    cells.push(mk(r, t, path, form(&[]), e, vec![]));
+                }
             }
         }
         ("POST", "/m/effect/assumptions" | "/m/effect/assumptions/reset") => {

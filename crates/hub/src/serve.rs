@@ -7,15 +7,17 @@
 //! kept-alive requests are all bounded by `header_read_timeout_secs`. The hub speaks HTTP/1.1 only
 //! (ALPN `http/1.1` under TLS); a reverse proxy in front may offer HTTP/2 to clients.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
-use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -120,13 +122,13 @@ pub async fn serve(
         let (app, http, options) = (app.clone(), http.clone(), options.clone());
         tokio::spawn(async move {
             match &options.tls {
-                None => serve_connection(&http, stream, app, watcher).await,
+                None => serve_connection(&http, stream, app, peer, watcher).await,
                 Some(acceptor) => {
                     let handshake =
                         tokio::time::timeout(options.header_read_timeout, acceptor.accept(stream))
                             .await;
                     match handshake {
-                        Ok(Ok(tls)) => serve_connection(&http, tls, app, watcher).await,
+                        Ok(Ok(tls)) => serve_connection(&http, tls, app, peer, watcher).await,
                         // Scanners and plain-HTTP clients end up here; not worth a warning.
                         Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
@@ -151,11 +153,23 @@ pub async fn serve(
     }
 }
 
-async fn serve_connection<I>(http: &http1::Builder, io: I, app: Router, watcher: Watcher)
-where
+/// Serves one connection. Every request carries the peer's address as axum's `ConnectInfo`
+/// (the login's rate limit counts failures per client address).
+async fn serve_connection<I>(
+    http: &http1::Builder,
+    io: I,
+    app: Router,
+    peer: SocketAddr,
+    watcher: Watcher,
+) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let conn = http.serve_connection(TokioIo::new(io), TowerToHyperService::new(app));
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        // The router is always ready (axum's `Router::poll_ready` returns at once).
+        tower::Service::call(&mut app.clone(), req)
+    });
+    let conn = http.serve_connection(TokioIo::new(io), service);
     if let Err(e) = watcher.watch(conn).await {
         // Header timeouts, resets and malformed requests: the client's problem, logged quietly.
         tracing::debug!(error = %e, "connection ended with an error");

@@ -1,12 +1,17 @@
-//! ログイン / ログアウト, and `/` sending each role to its first page.
+//! ログイン / ログアウト, and `/` sending each role to its first page. Failed logins are
+//! rate-limited per name and per client address ([`super::login_limit`]).
+
+use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{Form, State};
-use axum::http::{HeaderMap, header};
+use axum::Extension;
+use axum::extract::{ConnectInfo, Form, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::chrome::{Chrome, render};
+use super::login_limit;
 use super::session::{
     FORM_COOKIE, SESSION_COOKIE, SESSION_SECS, SignedIn, cookie, random_token, see_other,
     set_cookie, verify_password,
@@ -58,13 +63,41 @@ pub struct LoginForm {
     password: String,
 }
 
+/// The login page again with `error` and `status`.
+fn refused(
+    state: &AppState,
+    error: &str,
+    login: &str,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let mut res = login_page(state, error, login)?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
 /// `POST /login`: a new session for a right password; the same answer for any wrong login or
-/// password.
+/// password, and while the name or the client address is locked after repeated failures the
+/// same refusal for every name (429), before any password is checked.
 pub async fn submit(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let login = form.login.trim().to_string();
+    let now = crate::now_unix();
+    let ip = login_limit::client_ip(peer.map(|Extension(ConnectInfo(p))| p), &headers);
+    let counters = login_limit::counters(&login, ip);
+    let wait = login_limit::wait_secs(&state, &counters, now).await?;
+    if wait > 0 {
+        tracing::info!("web login refused: locked after repeated failures");
+        return refused(
+            &state,
+            &login_limit::locked_message(wait),
+            &login,
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
     let user = state.store.web_user_by_login(&login).await?;
     let user = user.filter(|u| u.disabled_at.is_none());
     let ok = verify_password(
@@ -73,15 +106,25 @@ pub async fn submit(
     )
     .await;
     let Some(user) = user.filter(|_| ok) else {
-        tracing::info!("web login refused");
-        let mut res = login_page(
-            &state,
-            "E-WEB-LOGIN ログイン名またはパスワードが違います。",
-            &login,
-        )?;
-        *res.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
-        return Ok(res);
+        let wait = login_limit::failed(&state, &counters, now).await?;
+        tracing::info!(locked = wait > 0, "web login refused");
+        return if wait > 0 {
+            refused(
+                &state,
+                &login_limit::locked_message(wait),
+                &login,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+        } else {
+            refused(
+                &state,
+                "E-WEB-LOGIN ログイン名またはパスワードが違います。",
+                &login,
+                StatusCode::UNAUTHORIZED,
+            )
+        };
     };
+    login_limit::succeeded(&state, &login).await?;
     let value = random_token();
     let now = crate::now_unix();
     state

@@ -17,6 +17,7 @@ pub mod effect_settings;
 pub mod groups;
 pub mod invite;
 pub mod login;
+pub mod login_limit;
 pub mod map;
 pub mod offices;
 pub mod operator;

@@ -15,6 +15,7 @@ mod web_adoption_pages;
 mod web_effect_plans;
 mod web_effect_settings;
 mod web_invite;
+mod web_login_limit;
 mod web_report;
 mod web_store;
 mod web_survey_questions;

@@ -113,6 +113,12 @@ impl ChildProc {
         total
     }
 
+    /// SIGKILL at once (`kill -9`): no shutdown code of the child runs.
+    pub fn kill_hard(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// SIGTERM, then SIGKILL after 5 s.
     pub fn stop(mut self) {
         let pid = self.pid().to_string();

@@ -47,6 +47,9 @@ pub struct ExchangeArgs {
     /// nginx WebDAV の比較を省く
     #[arg(long)]
     pub skip_nginx: bool,
+    /// ハブのプロセス数。2 以上では同じ PostgreSQL に複数のハブを起動し、1 台と全台の全力送信を比べる（PostgreSQL のみ）
+    #[arg(long, default_value_t = 1)]
+    pub hubs: usize,
 }
 
 pub fn run(args: ExchangeArgs) -> anyhow::Result<()> {
@@ -55,6 +58,9 @@ pub fn run(args: ExchangeArgs) -> anyhow::Result<()> {
     }
     if args.units == 0 || args.concurrency == 0 || args.size_kb == 0 || args.duration_secs == 0 {
         bail!("--units, --concurrency, --size-kb and --duration-secs must be positive");
+    }
+    if args.hubs == 0 || (args.hubs > 1 && args.database.is_none()) {
+        bail!("--hubs must be 1, or more with --database postgres://… (one hub per SQLite file)");
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -75,7 +81,7 @@ pub fn run(args: ExchangeArgs) -> anyhow::Result<()> {
     })
 }
 
-enum Database {
+pub(crate) enum Database {
     Sqlite(String),
     Postgres {
         admin: String,
@@ -85,7 +91,10 @@ enum Database {
 }
 
 impl Database {
-    async fn create(server: Option<&str>, dir: &std::path::Path) -> anyhow::Result<Database> {
+    pub(crate) async fn create(
+        server: Option<&str>,
+        dir: &std::path::Path,
+    ) -> anyhow::Result<Database> {
         let Some(admin) = server else {
             let path = dir.join("hub-data").join("hub.sqlite");
             return Ok(Database::Sqlite(path.to_string_lossy().into_owned()));
@@ -108,13 +117,13 @@ impl Database {
         })
     }
 
-    fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         match self {
             Database::Sqlite(url) | Database::Postgres { url, .. } => url,
         }
     }
 
-    async fn drop_database(&self) {
+    pub(crate) async fn drop_database(&self) {
         if let Database::Postgres { admin, name, .. } = self {
             let dropped = async {
                 let mut conn = sqlx::PgConnection::connect(admin).await?;
@@ -178,10 +187,18 @@ fn new_slots(n: usize) -> Arc<Vec<OnceLock<Instant>>> {
 }
 
 fn hub_request(base: &str, offices: &Arc<Vec<Office>>) -> BuildRequest {
-    let url = format!("{base}{}", routes::ENVELOPES);
+    hubs_request(&[base.to_string()], offices)
+}
+
+/// Job `i` goes to hub `i % bases.len()`: clients spread evenly over several hub processes.
+fn hubs_request(bases: &[String], offices: &Arc<Vec<Office>>) -> BuildRequest {
+    let urls: Vec<String> = bases
+        .iter()
+        .map(|b| format!("{b}{}", routes::ENVELOPES))
+        .collect();
     let tokens: Arc<Vec<String>> = Arc::new(offices.iter().map(|o| o.token.clone()).collect());
-    Arc::new(move |http: &reqwest::Client, job: &Job, _i: usize| {
-        http.put(&url)
+    Arc::new(move |http: &reqwest::Client, job: &Job, i: usize| {
+        http.put(&urls[i % urls.len()])
             .bearer_auth(&tokens[job.sender])
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .header(ROUTING_HEADER, &job.routing_header)
@@ -196,6 +213,51 @@ fn plain_put(base: &str, tag: &'static str) -> BuildRequest {
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(job.body.clone())
     })
+}
+
+/// Starts this binary's `hub` subcommand (i.e. `tsunagu hub`) as a child process on port 0.
+pub(crate) fn spawn_hub(
+    dir: &std::path::Path,
+    db_url: &str,
+    pool: Option<u32>,
+    k: usize,
+) -> anyhow::Result<(ChildProc, String)> {
+    let (hub, base) = spawn_hub_on(dir, db_url, pool, k, "127.0.0.1:0", &format!("hub-{k}.log"))?;
+    println!(
+        "hub {k}: pid {} at {base}; log {}",
+        hub.pid(),
+        dir.join(format!("hub-{k}.log")).display()
+    );
+    Ok((hub, base))
+}
+
+/// [`spawn_hub`] on a given address, logging to `log_name` in `dir`.
+pub(crate) fn spawn_hub_on(
+    dir: &std::path::Path,
+    db_url: &str,
+    pool: Option<u32>,
+    k: usize,
+    listen: &str,
+    log_name: &str,
+) -> anyhow::Result<(ChildProc, String)> {
+    let exe = std::env::current_exe().context("current executable")?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("hub")
+        .arg("--database")
+        .arg(db_url)
+        .arg("--data-dir")
+        .arg(dir.join(format!("hub-data-{k}")))
+        .arg("--listen")
+        .arg(listen);
+    if let Some(pool) = pool {
+        cmd.env("TSUNAGU_DB_POOL_SIZE", pool.to_string());
+    }
+    let log = dir.join(log_name);
+    let (hub, base) =
+        ChildProc::spawn_reading_url("hub", cmd, &log, Duration::from_secs(60), |line| {
+            line.find("http://").map(|at| line[at..].trim().to_string())
+        })?;
+    Ok((hub, base))
 }
 
 async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> anyhow::Result<()> {
@@ -222,31 +284,13 @@ async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> a
         .timeout(Duration::from_secs(60))
         .build()?;
 
-    // The hub: this binary's `hub` subcommand, i.e. `tsunagu hub`, as a child process.
-    let exe = std::env::current_exe().context("current executable")?;
-    let mut cmd = Command::new(exe);
-    cmd.arg("hub")
-        .arg("--database")
-        .arg(db_url)
-        .arg("--data-dir")
-        .arg(dir.join("hub-data"))
-        .arg("--listen")
-        .arg("127.0.0.1:0");
-    if let Some(pool) = args.hub_pool {
-        cmd.env("TSUNAGU_DB_POOL_SIZE", pool.to_string());
+    let (hub, base) = spawn_hub(dir, db_url, args.hub_pool, 0)?;
+    // Further hubs on the same PostgreSQL database (started now so their startup and migration
+    // check are not timed); they serve only the "several hubs" phase.
+    let mut more_hubs = Vec::new();
+    for k in 1..args.hubs {
+        more_hubs.push(spawn_hub(dir, db_url, args.hub_pool, k)?);
     }
-    let (hub, base) = ChildProc::spawn_reading_url(
-        "hub",
-        cmd,
-        &dir.join("hub.log"),
-        Duration::from_secs(60),
-        |line| line.find("http://").map(|at| line[at..].trim().to_string()),
-    )?;
-    println!(
-        "hub: pid {} at {base}; log {}",
-        hub.pid(),
-        dir.join("hub.log").display()
-    );
 
     let t = Instant::now();
     let senders: Arc<Vec<Office>> =
@@ -335,6 +379,56 @@ async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> a
         memory: Some(hub_mem_full),
     });
 
+    // Several hub processes on the same database, clients spread over them, fresh units.
+    let mut several_rate = None;
+    if !more_hubs.is_empty() {
+        let bases: Vec<String> = std::iter::once(base.clone())
+            .chain(more_hubs.iter().map(|(_, b)| b.clone()))
+            .collect();
+        let fresh = Arc::new(corpus::seal_jobs(
+            &senders,
+            |i| (i % n, (i % n + 1) % n),
+            4,
+            args.units,
+            target,
+            &pool,
+        )?);
+        let outcome = load::run_puts(
+            http.clone(),
+            fresh.clone(),
+            args.concurrency,
+            duration,
+            None,
+            hubs_request(&bases, &senders),
+            new_slots(fresh.len()),
+        )
+        .await;
+        drop(fresh);
+        several_rate = Some(outcome.per_sec());
+        let peak = std::iter::once(hub.memory())
+            .chain(more_hubs.iter().map(|(h, _)| h.memory()))
+            .max_by_key(|m| m.hwm_kb);
+        if outcome.failed > 0 {
+            bail!(
+                "{} sends failed with {} hubs: {}",
+                outcome.failed,
+                bases.len(),
+                outcome.first_error.as_deref().unwrap_or("")
+            );
+        }
+        rows.push(Row {
+            name: format!(
+                "**{} hubs** ({backend}, one database) PUT /api/v1/envelopes, full speed",
+                bases.len()
+            ),
+            outcome,
+            memory: peak,
+        });
+    }
+    for (h, _) in more_hubs {
+        h.stop();
+    }
+
     // Baseline (b): nginx WebDAV PUT.
     if !args.skip_nginx {
         match baseline::start_nginx(dir) {
@@ -402,11 +496,12 @@ async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> a
         &pool,
     )?);
     let slots = new_slots(mixed_jobs.len());
-    let control = ReceiveControl::new();
+    let control = ReceiveControl::new(Duration::from_millis(20));
     let receiving = load::spawn_receivers(
         http.clone(),
         base.clone(),
         receivers.clone(),
+        (0..receivers.len()).collect(),
         3,
         slots.clone(),
         control.clone(),
@@ -477,6 +572,13 @@ async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> a
     }
     if let Some(a) = base_rate("baseline: minimal axum, 1 PostgreSQL") {
         println!("hub ÷ minimal axum+PostgreSQL: {:.2}", hub_rate / a);
+    }
+    if let Some(several) = several_rate {
+        println!(
+            "{} hubs ÷ one hub: {:.2}",
+            args.hubs,
+            several / hub_rate.max(f64::MIN_POSITIVE)
+        );
     }
     if let Some(x) = base_rate("baseline: nginx") {
         println!("hub ÷ nginx WebDAV: {:.2}", hub_rate / x);

@@ -161,11 +161,14 @@ pub struct ReceiveControl {
     pub expected: AtomicUsize,
     pub receipted: AtomicUsize,
     pub hard_deadline: Mutex<Option<Instant>>,
+    /// How long a receiver waits after finding its inbox empty.
+    pub idle: Duration,
 }
 
 impl ReceiveControl {
-    pub fn new() -> Arc<Self> {
+    pub fn new(idle: Duration) -> Arc<Self> {
         Arc::new(Self {
+            idle,
             senders_done: AtomicBool::new(false),
             expected: AtomicUsize::new(0),
             receipted: AtomicUsize::new(0),
@@ -186,12 +189,15 @@ impl ReceiveControl {
     }
 }
 
-/// One receiver per office in `offices`: poll the inbox, download each envelope, post a signed
-/// 取込済 receipt (no decryption: opening is the desk's work and is not what is measured here).
+/// One receiver per office `which` names in `offices`: poll the inbox (again after
+/// `control.idle` when it was empty),
+/// download each envelope, post a signed 取込済 receipt (no decryption: opening is the desk's
+/// work and is not what is measured here).
 pub fn spawn_receivers(
     http: reqwest::Client,
     base: String,
     offices: Arc<Vec<Office>>,
+    which: Vec<usize>,
     phase: u8,
     sent_at: Arc<Vec<OnceLock<Instant>>>,
     control: Arc<ReceiveControl>,
@@ -199,7 +205,7 @@ pub fn spawn_receivers(
     tokio::spawn(async move {
         let t0 = Instant::now();
         let mut handles = Vec::new();
-        for office in 0..offices.len() {
+        for office in which {
             let (http, base, offices, sent_at, control) = (
                 http.clone(),
                 base.clone(),
@@ -213,7 +219,7 @@ pub fn spawn_receivers(
                 let me = &offices[office];
                 while !control.finished() {
                     match receive_once(&http, &base, me, phase, &sent_at, &mut out).await {
-                        Ok(0) => tokio::time::sleep(Duration::from_millis(20)).await,
+                        Ok(0) => tokio::time::sleep(control.idle).await,
                         Ok(n) => {
                             control.receipted.fetch_add(n, Ordering::AcqRel);
                             last = Instant::now();

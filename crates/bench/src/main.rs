@@ -10,8 +10,10 @@
 mod baseline;
 mod child;
 mod corpus;
+mod crash;
 mod exchange;
 mod load;
+mod month_end;
 
 use std::process::ExitCode;
 
@@ -31,6 +33,10 @@ struct Cli {
 enum Command {
     /// 交換の負荷試験: ハブ（子プロセス）に封筒を同時送信し、受信・受領まで測る。最小の axum と nginx WebDAV を同じ実行で比較する
     Exchange(exchange::ExchangeArgs),
+    /// 障害試験: 送信の集中中にハブを何度も kill -9 して再起動し、受け付けた封筒が失われず二重にもならないことをデータベースで確かめる
+    Crash(crash::CrashArgs),
+    /// 月末・月初の再現: 県 1 つ分（既定 40,000 件）の予定と実績を送り、受信・受領まで通しで測る
+    MonthEnd(month_end::MonthEndArgs),
     /// （内部用）ハブを起動する。`tsunagu hub` と同じ
     #[command(hide = true)]
     Hub(tsunagu_hub::cli::HubArgs),
@@ -45,6 +51,8 @@ fn main() -> ExitCode {
         Command::Hub(args) => tsunagu_hub::cli::run(args),
         Command::AxumBaseline(args) => baseline::run_axum_baseline(args),
         Command::Exchange(args) => exchange::run(args),
+        Command::Crash(args) => crash::run(args),
+        Command::MonthEnd(args) => month_end::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -40,3 +40,82 @@ fn exchange_bench_runs_end_to_end() {
         );
     }
 }
+
+/// Two kill -9 rounds on a tiny burst: the crash check itself runs end to end and finds every
+/// unit stored once (the full 20-round run is in docs/reliability.md).
+#[test]
+fn crash_bench_runs_end_to_end() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tsunagu-bench"))
+        .args([
+            "crash",
+            "--rounds",
+            "2",
+            "--units",
+            "300",
+            "--rate",
+            "150",
+            "--offices",
+            "2",
+            "--concurrency",
+            "4",
+            "--min-ms",
+            "300",
+            "--max-ms",
+            "600",
+        ])
+        .env_remove("TSUNAGU_DB_POOL_SIZE")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    for expected in [
+        "kill  1:",
+        "kill  2:",
+        "2 kills during the burst",
+        "verified in the database: 300 units stored exactly once",
+        "audit chain intact: true",
+        "result: no acknowledged unit lost or duplicated",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+}
+
+/// A month-end in miniature: both bursts, every unit receipted.
+#[test]
+fn month_end_bench_runs_end_to_end() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tsunagu-bench"))
+        .args([
+            "month-end",
+            "--units",
+            "120",
+            "--care-offices",
+            "3",
+            "--providers",
+            "6",
+            "--concurrency",
+            "4",
+            "--poll-ms",
+            "100",
+        ])
+        .env_remove("TSUNAGU_DB_POOL_SIZE")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    for expected in [
+        "| 予定 (居宅 → サービス事業所) | 60 | 0 |",
+        "| 実績 (サービス事業所 → 居宅) | 60 | 0 |",
+        "whole month-end: 120 units sent, received and acknowledged",
+        "result: every unit of the month-end was received and acknowledged",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+}

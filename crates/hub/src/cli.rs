@@ -125,6 +125,18 @@ pub enum MunicipalityCommand {
         #[arg(long, value_name = "VAR")]
         password_env: Option<String>,
     },
+    /// すでにある市区町村のアカウントに利用者（2人目以降の担当者）を追加する。パスワードは入力を求める（--password-env で環境変数から）
+    AddUser {
+        /// その市区町村のアカウントの市区町村コード（6桁、どれか1つ）
+        #[arg(long)]
+        code: String,
+        /// 追加する担当者のログイン名
+        #[arg(long)]
+        user: String,
+        /// パスワードを読む環境変数の名前（スクリプト用）
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+    },
     /// 市区町村のアカウントの一覧
     List,
 }
@@ -353,6 +365,31 @@ async fn run_async(command: HubCommand, config: HubConfig) -> anyhow::Result<()>
                 muni.name,
                 muni.codes.join(", "),
                 user.login
+            );
+        }
+        HubCommand::Municipality {
+            command:
+                MunicipalityCommand::AddUser {
+                    code,
+                    user,
+                    password_env,
+                },
+        } => {
+            let store = open_store(&config).await?;
+            // Check the account before asking for a password nobody can use.
+            let muni = ops::municipality_by_code(store.as_ref(), &code).await?;
+            let password = read_password(password_env.as_deref())?;
+            let (muni, user) = ops::add_municipality_user(
+                store.as_ref(),
+                &muni.muni_id,
+                &user,
+                &password,
+                now_unix(),
+            )
+            .await?;
+            println!(
+                "市区町村のアカウント {} に利用者を追加しました: ログイン名 {}",
+                muni.name, user.login
             );
         }
         HubCommand::Municipality {

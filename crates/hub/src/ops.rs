@@ -40,6 +40,8 @@ pub enum OpsError {
     EmptyMunicipality,
     #[error("E-HUB-OPS-011 パスワードを保存用に変換できませんでした: {0}")]
     Password(String),
+    #[error("E-HUB-OPS-012 市区町村コード {0} の市区町村のアカウントはありません")]
+    NoMunicipality(String),
 }
 
 /// Checks a 6-digit 市区町村コード (digits only; the check digit is the insight crate's concern).
@@ -203,6 +205,42 @@ pub async fn create_municipality(
         Err(StoreError::AlreadyExists) => return Err(OpsError::CodeTaken),
         Err(e) => return Err(e.into()),
     }
+    let user = create_web_user(
+        store,
+        login,
+        password,
+        WebRole::Municipality,
+        Some(&muni.muni_id),
+        now,
+    )
+    .await?;
+    Ok((muni, user))
+}
+
+/// The municipality account a 6-digit code belongs to.
+pub async fn municipality_by_code(store: &dyn Store, code: &str) -> Result<Municipality, OpsError> {
+    let code = parse_municipality(code)?;
+    store
+        .municipalities()
+        .await?
+        .into_iter()
+        .find(|m| m.codes.contains(&code))
+        .ok_or(OpsError::NoMunicipality(code))
+}
+
+/// Adds a user to an existing municipality account (a second person at the city, or a
+/// replacement): same checks as the first user; `NotFound` from the store for an unknown id.
+pub async fn add_municipality_user(
+    store: &dyn Store,
+    muni_id: &str,
+    login: &str,
+    password: &str,
+    now: i64,
+) -> Result<(Municipality, WebUser), OpsError> {
+    let muni = store
+        .municipality(muni_id)
+        .await?
+        .ok_or(OpsError::Store(StoreError::NotFound))?;
     let user = create_web_user(
         store,
         login,

@@ -6,6 +6,7 @@
 //! What the dashboard may count is what the hub can see: offices, devices and envelope routing
 //! metadata (never contents), plus the files and answers the city itself supplies.
 
+pub mod account;
 pub mod areas;
 pub mod chrome;
 pub mod city;
@@ -52,6 +53,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/operator", get(operator::page))
         .route("/operator/municipalities", post(operator::create))
+        .route(
+            "/operator/municipalities/{muni_id}/users",
+            post(operator::add_user),
+        )
         .route("/m", get(overview::page))
         .route("/m/snapshots", post(overview::take_snapshot))
         .route("/m/areas", get(areas::page))
@@ -64,6 +69,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/m/offices/assign", post(offices::assign))
         .route("/m/offices/{office}", get(offices::detail))
         .route("/m/report", get(report::page))
+        .route("/m/account", get(account::page))
         .route("/m/timestudy", get(timestudy::page))
         .route(
             "/m/timestudy/composition.csv",

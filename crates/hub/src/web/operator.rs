@@ -1,8 +1,9 @@
-//! 市区町村の管理 (operator): the municipality accounts with their codes and users, and a form
-//! that creates one (the same as `tsunagu hub municipality add`).
+//! 市区町村の管理 (operator): the municipality accounts with their codes and users, a form that
+//! creates one (the same as `tsunagu hub municipality add`), and per account a form that adds
+//! another user to it (`tsunagu hub municipality add-user`).
 
 use askama::Template;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -13,6 +14,7 @@ use crate::ops::{self, OpsError};
 use crate::startup::AppState;
 
 struct Row {
+    muni_id: String,
     name: String,
     codes: String,
     users: String,
@@ -26,19 +28,22 @@ struct Page {
     rows: Vec<Row>,
     error: String,
     created: String,
+    added: String,
     min_password: usize,
 }
 
 #[derive(Deserialize, Default)]
 pub struct Notice {
     created: Option<String>,
+    /// `米子市 に yonago-2` after a user was added.
+    added: Option<String>,
 }
 
 async fn page_with(
     state: &AppState,
     op: &Operator,
     error: String,
-    created: String,
+    n: Notice,
 ) -> Result<Response, WebError> {
     let munis = state.store.municipalities().await?;
     let users = state.store.web_users().await?;
@@ -50,6 +55,7 @@ async fn page_with(
             .map(|u| u.login.clone())
             .collect();
         rows.push(Row {
+            muni_id: m.muni_id.clone(),
             offices: state.store.offices_of(&m.muni_id).await?.len(),
             name: m.name,
             codes: m.codes.join("、"),
@@ -67,7 +73,8 @@ async fn page_with(
         },
         rows,
         error,
-        created,
+        created: n.created.unwrap_or_default(),
+        added: n.added.unwrap_or_default(),
         min_password: ops::MIN_PASSWORD_CHARS,
     })
 }
@@ -78,7 +85,7 @@ pub async fn page(
     op: Operator,
     Query(n): Query<Notice>,
 ) -> Result<Response, WebError> {
-    page_with(&state, &op, String::new(), n.created.unwrap_or_default()).await
+    page_with(&state, &op, String::new(), n).await
 }
 
 #[derive(Deserialize)]
@@ -119,7 +126,45 @@ pub async fn create(
         }
         Err(OpsError::Store(e)) => Err(e.into()),
         Err(e) => {
-            let mut res = page_with(&state, &op, e.to_string(), String::new()).await?;
+            let mut res = page_with(&state, &op, e.to_string(), Notice::default()).await?;
+            *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            Ok(res)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AddUserForm {
+    login: String,
+    password: String,
+}
+
+/// `POST /operator/municipalities/{muni_id}/users`: another user of an existing account; an
+/// unknown account answers 404, a refused login or password shows the page with the reason.
+pub async fn add_user(
+    State(state): State<AppState>,
+    op: Operator,
+    Path(muni_id): Path<String>,
+    Form(f): Form<AddUserForm>,
+) -> Result<Response, WebError> {
+    match ops::add_municipality_user(
+        state.store.as_ref(),
+        &muni_id,
+        &f.login,
+        &f.password,
+        crate::now_unix(),
+    )
+    .await
+    {
+        Ok((m, u)) => {
+            tracing::info!(muni = %m.muni_id, user = %u.user_id, by = %op.0.user.user_id, "municipality user added");
+            let q = serde_urlencoded::to_string([("added", format!("{} に {}", m.name, u.login))])
+                .unwrap_or_default();
+            Ok(see_other(&format!("/operator?{q}")))
+        }
+        Err(OpsError::Store(e)) => Err(e.into()),
+        Err(e) => {
+            let mut res = page_with(&state, &op, e.to_string(), Notice::default()).await?;
             *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
             Ok(res)
         }

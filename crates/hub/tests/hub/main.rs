@@ -17,6 +17,7 @@ mod web_effect_settings;
 mod web_invite;
 mod web_login_limit;
 mod web_report;
+mod web_second_user;
 mod web_store;
 mod web_survey_questions;
 mod web_timestudy;

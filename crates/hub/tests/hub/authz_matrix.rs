@@ -59,7 +59,9 @@ const WEB: &[(&str, &str)] = &[
     ("POST", "/logout"),
     ("GET", "/operator"),
     ("POST", "/operator/municipalities"),
+    ("POST", "/operator/municipalities/{muni_id}/users"),
     ("GET", "/m"),
+    ("GET", "/m/account"),
     ("POST", "/m/snapshots"),
     ("GET", "/m/areas"),
     ("GET", "/m/groups"),
@@ -359,6 +361,8 @@ struct Cell {
 
 const FORM_TOKEN: &str = "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0";
 const X_NAME: &str = "認可検査X市";
+/// The login the operator's cell adds to X's account.
+const X_SECOND_LOGIN: &str = "second-x-user";
 const Y_NAME: &str = "認可検査Y市";
 const X_LABEL: &str = "XLBL認可検査";
 /// X's own survey question (shown on X's answer form, never to Y).
@@ -388,6 +392,8 @@ struct World {
     y_ts: String,
     /// Ids (as the dashboard names them) of a second entry link of each city, to cancel.
     x_spare_link: String,
+    /// X's account id (the operator's pages name accounts by it).
+    x_muni_id: String,
     y_spare_link: String,
     markers: Vec<(Group, String, Vec<u8>)>,
     unit_counter: std::cell::Cell<u32>,
@@ -644,6 +650,15 @@ impl World {
             session_of(&app, "authz-op", "/operator").await,
         );
 
+        let x_muni_id = app
+            .store
+            .web_user_by_login("authz-x")
+            .await
+            .unwrap()
+            .unwrap()
+            .muni_id
+            .unwrap();
+
         // The markers.
         let mut markers: Vec<(Group, String, Vec<u8>)> = Vec::new();
         let mut add = |g: Group, label: String, bytes: Vec<u8>| markers.push((g, label, bytes));
@@ -689,6 +704,11 @@ impl World {
         );
         add(Group::XAccount, "X name".into(), X_NAME.as_bytes().to_vec());
         add(Group::XAccount, "X login".into(), b"authz-x".to_vec());
+        add(
+            Group::XAccount,
+            "X second login".into(),
+            X_SECOND_LOGIN.as_bytes().to_vec(),
+        );
         add(Group::YAccount, "Y name".into(), Y_NAME.as_bytes().to_vec());
         add(Group::YAccount, "Y login".into(), b"authz-y".to_vec());
         add(
@@ -773,6 +793,7 @@ impl World {
             x_ts,
             y_ts,
             x_spare_link: link_id(&x_spare_link),
+            x_muni_id,
             y_spare_link: link_id(&y_spare_link),
             markers,
             unit_counter: std::cell::Cell::new(0),
@@ -1112,17 +1133,18 @@ fn cells_of(w: &World, method: &'static str, route: &'static str) -> Vec<Cell> {
         }
         ("POST", "/login") => {
             for r in ROLES {
-                let mut c = mk(
+                // A name of its own per cell: five failures of one name lock it (429, tested in
+                // web_login_limit), and the real accounts must stay usable for the other cells.
+                let name = format!("nobody-{}", r.short());
+                let body = form(&[("login", &name), ("password", "wrong-password")]);
+                cells.push(mk(
                     r,
-                    "X's login, wrong password",
+                    "unknown login",
                     route.into(),
-                    form(&[("login", "authz-x"), ("password", "wrong-password")]),
+                    body,
                     deny(401),
                     vec![],
-                );
-                // The form shows the login name it was given.
-                c.echo_ok.push("authz-x".into());
-                cells.push(c);
+                ));
             }
         }
         ("POST", "/logout") => {
@@ -1149,6 +1171,23 @@ fn cells_of(w: &World, method: &'static str, route: &'static str) -> Vec<Cell> {
                 cells.push(mk(r, "-", route.into(), Body::None, e, vec![]));
             }
         }
+        ("POST", "/operator/municipalities/{muni_id}/users") => {
+            for r in ROLES {
+                for (t, id, known) in [
+                    ("X's account", w.x_muni_id.clone(), true),
+                    ("unknown", format!("muni_{}", "0".repeat(32)), false),
+                ] {
+                    let e = match r {
+                        Role::Operator if known => go("/operator?added="),
+                        Role::Operator | Role::MuniX | Role::MuniY => deny(404),
+                        _ => login(),
+                    };
+                    let body = form(&[("login", X_SECOND_LOGIN), ("password", PASSWORD)]);
+                    let path = format!("/operator/municipalities/{id}/users");
+                    cells.push(mk(r, t, path, body, e, vec![]));
+                }
+            }
+        }
         ("POST", "/operator/municipalities") => {
             for r in ROLES {
                 let e = match r {
@@ -1168,6 +1207,7 @@ fn cells_of(w: &World, method: &'static str, route: &'static str) -> Vec<Cell> {
         (
             "GET",
             "/m"
+            | "/m/account"
             | "/m/areas"
             | "/m/groups"
             | "/m/departures"

@@ -395,12 +395,17 @@ pub fn share_bars(
     rows: &[ShareBarInput],
     unit: &str,
 ) -> Result<String, WebError> {
+    // Long labels (「川沿い地域包括支援センター」) widen the chart instead of being cut off.
+    let label_w = rows
+        .iter()
+        .map(|r| text_width(&r.label) + 12.0)
+        .fold(LABEL_W, f64::max);
     let bars = rows
         .iter()
         .enumerate()
         .map(|(i, r)| {
             let total: u64 = r.values.iter().sum();
-            let mut x = LABEL_W;
+            let mut x = label_w;
             let segments = r
                 .values
                 .iter()
@@ -432,9 +437,9 @@ pub fn share_bars(
     let legend_y = 30.0 + ROW_H * rows.len() as f64;
     StackedBars {
         title,
-        width: LABEL_W + BAR_W + RIGHT_W,
+        width: label_w + BAR_W + RIGHT_W,
         height: legend_y + 4.0,
-        label_width: LABEL_W,
+        label_width: label_w,
         bar_width: BAR_W,
         bar_height: ROW_H - 8.0,
         bars,
@@ -491,6 +496,26 @@ pub enum Axis {
     Count,
 }
 
+/// The width of a label at 13 px: about 7.5 px per ASCII character, 13 per wide one.
+fn text_width(s: &str) -> f64 {
+    s.chars()
+        .map(|c| if c.is_ascii() { 7.5 } else { 13.0 })
+        .sum()
+}
+
+/// The round step (1, 2 or 5 × 10^k, at least 1) not below `raw`.
+fn nice_step(raw: f64) -> f64 {
+    let mut unit = 1.0;
+    loop {
+        for m in [1.0, 2.0, 5.0] {
+            if m * unit >= raw {
+                return m * unit;
+            }
+        }
+        unit *= 10.0;
+    }
+}
+
 /// Horizontal bars side by side, one per series in each group (e.g. 居宅介護支援 and サービス
 /// 事業所 per 圏域, or offices that joined and left per period), on a common axis. `series`
 /// names them in legend order with their colours.
@@ -502,12 +527,23 @@ pub fn grouped_bars(
 ) -> Result<String, WebError> {
     let bar_h = 12.0;
     let group_h = bar_h * series.len().max(1) as f64 + 10.0;
+    // Labels such as 「2025-01-31 → 2026-11-24」 need more room than 圏域 names.
+    let label_w = rows
+        .iter()
+        .map(|r| text_width(&r.label) + 12.0)
+        .fold(LABEL_W, f64::max);
+    let largest = rows
+        .iter()
+        .flat_map(|r| r.values.iter().flatten())
+        .fold(0.0f64, |m, v| m.max(*v));
+    // Counts run to a round number: steps of 1, 2 or 5 × 10^k, about four of them.
+    let step = match axis {
+        Axis::Percent => 25.0,
+        Axis::Count => nice_step(largest / 4.0),
+    };
     let max = match axis {
         Axis::Percent => 100.0,
-        Axis::Count => rows
-            .iter()
-            .flat_map(|r| r.values.iter().flatten())
-            .fold(1.0f64, |m, v| m.max(*v)),
+        Axis::Count => (step * (largest / step).ceil()).max(step),
     };
     let scale = |v: f64| BAR_W * (v.clamp(0.0, max) / max);
     let groups: Vec<BarGroup> = rows
@@ -533,39 +569,28 @@ pub fn grouped_bars(
         })
         .collect();
     let axis_y = 30.0 + group_h * rows.len() as f64;
-    let ticks = match axis {
-        Axis::Percent => (0..=4)
-            .map(|i| Tick {
-                pos: LABEL_W + BAR_W * f64::from(i) / 4.0,
-                label: format!("{}%", i * 25),
-            })
-            .collect(),
-        Axis::Count => {
-            // About four steps of a whole number.
-            let step = (max / 4.0).ceil().max(1.0);
-            let mut out = Vec::new();
-            let mut v = 0.0;
-            while v <= max + 1e-9 {
-                out.push(Tick {
-                    pos: LABEL_W + scale(v),
-                    label: format!("{v:.0}"),
-                });
-                v += step;
-            }
-            out
-        }
-    };
+    let ticks = (0..)
+        .map(|i| f64::from(i) * step)
+        .take_while(|v| *v <= max + 1e-9)
+        .map(|v| Tick {
+            pos: label_w + scale(v),
+            label: match axis {
+                Axis::Percent => format!("{v:.0}%"),
+                Axis::Count => format!("{v:.0}"),
+            },
+        })
+        .collect();
     let legend_y = axis_y + 26.0;
     GroupedBars {
         title,
-        width: LABEL_W + BAR_W + RIGHT_W,
+        width: label_w + BAR_W + RIGHT_W,
         height: legend_y + 20.0,
-        label_width: LABEL_W,
+        label_width: label_w,
         bar_height: bar_h,
         axis_y,
         ticks,
         groups,
-        legend: legend(series, LABEL_W),
+        legend: legend(series, label_w),
         legend_y,
     }
     .render()
@@ -614,7 +639,7 @@ mod tests {
             "{svg}"
         );
         assert!(svg.contains(">100%<") && svg.contains("50.0%（1/2）"));
-        // Counts: the axis runs to the largest value.
+        // Counts: the axis runs to a round number at or above the largest value.
         let svg = grouped_bars(
             "件数",
             &[("#111111", "導入".into())],
@@ -628,6 +653,21 @@ mod tests {
         .unwrap();
         assert!(svg.contains("width=\"480.0\""), "{svg}");
         assert!(svg.contains(">8<") && svg.contains(">4<"), "{svg}");
+        // 27 on an axis to 30 (ticks of 10); a long label pushes the bars right.
+        let svg = grouped_bars(
+            "件数",
+            &[("#111111", "導入".into())],
+            &[GroupedBarInput {
+                label: "2025-01-31 → 2026-11-24".into(),
+                values: vec![Some(27.0)],
+                texts: vec!["27件".into()],
+            }],
+            Axis::Count,
+        )
+        .unwrap();
+        assert!(svg.contains("width=\"432.0\""), "{svg}");
+        assert!(svg.contains(">30<") && svg.contains(">20<") && !svg.contains(">7<"));
+        assert!(svg.contains("<rect x=\"190.0\""), "{svg}");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 # Browser test of the hub's municipal dashboard (dashboard.test.mjs), with its own hub and data
 # so it does not depend on the desk scenarios: a hub on a temporary folder, the synthetic city
 # (`tsunagu insight sample`, つなぐ市), two municipality accounts made with the CLI — A for
-# つなぐ市 and B for 312029 — one of A's offices joined with a desk device, one of B's invited.
+# つなぐ市 (with a second user) and B for 312029 — and an operator; one of A's offices joined
+# with a desk device, one of B's invited.
 # Run by run.sh after the desk tests, or alone: ./dashboard.sh [path/to/tsunagu].
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -37,6 +38,9 @@ CITY_CODE="$("$BIN" insight sample --out "$DWORK/city" | sed -n 's/.*地方公�
 export DASH_PASSWORD="dashboard-test-password"
 "$BIN" hub --data-dir "$DWORK/hub" municipality add --code "$CITY_CODE" --name つなぐ市 --user city-a --password-env DASH_PASSWORD >/dev/null
 "$BIN" hub --data-dir "$DWORK/hub" municipality add --code 312029 --name 米子市 --user city-b --password-env DASH_PASSWORD >/dev/null
+# A second person at つなぐ市 (by its code), and the hub's operator (who adds a third on the page).
+"$BIN" hub --data-dir "$DWORK/hub" municipality add-user --code "$CITY_CODE" --user city-a-2 --password-env DASH_PASSWORD >/dev/null
+"$BIN" hub --data-dir "$DWORK/hub" operator add --user ops --password-env DASH_PASSWORD >/dev/null
 
 "$BIN" hub --data-dir "$DWORK/hub" --listen 127.0.0.1:0 >"$DWORK/hub.out" 2>"$DWORK/hub.err" &
 DPIDS+=($!)

@@ -110,6 +110,33 @@ test('圏域別: table with change, 100% stacked bars', async () => {
   await shot(a, 'areas');
 });
 
+test('種別: 居宅介護支援 and service offices side by side, table and grouped bars, over time', async () => {
+  await a.goto(`${HUB}/m/groups`);
+  const rows = a.locator('#group-table tbody tr');
+  assert.ok((await rows.count()) >= 11, '10 areas and the total');
+  assert.match(await rows.last().innerText(), /合計/);
+  const bars = a.locator('svg[aria-label="種別ごとの導入率（圏域別）"]');
+  assert.ok((await bars.locator('rect').count()) >= 22, 'two bars per row');
+  assert.match(await bars.innerHTML(), /居宅介護支援/);
+  assert.ok((await a.locator('#group-trend tbody tr').count()) >= 2, 'the snapshot and today');
+  await shot(a, 'groups');
+});
+
+test('離脱: periods between snapshots with offices joined and left, chart, CSV', async () => {
+  await a.goto(`${HUB}/m/departures`);
+  const periods = a.locator('#period-table tbody tr');
+  assert.ok((await periods.count()) >= 1);
+  assert.match(await periods.last().innerText(), /^2025-01-31 → /);
+  assert.equal(await a.locator('svg[aria-label="期間ごとの新たな導入と離脱（事業所数）"]').count(), 1);
+  await shot(a, 'departures');
+  const [download] = await Promise.all([a.waitForEvent('download'), a.getByRole('link', { name: '期間ごとの表を CSV でダウンロード' }).click()]);
+  const file = path.join(env.DOWNLOAD_DIR, download.suggestedFilename());
+  await download.saveAs(file);
+  const bytes = fs.readFileSync(file);
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  assert.match(bytes.subarray(3).toString('utf8'), /^期間の始め,期間の終わり,導入（始め）,新たに導入,離脱,導入（終わり）\r\n2025-01-31,/);
+});
+
 test('地図: offices as coloured dots, no tiles', async () => {
   await a.goto(`${HUB}/m/map`);
   const dots = await a.locator('svg circle').count();
@@ -227,6 +254,21 @@ test('タイムスタディの入力: an entry link per person, slot grid and �
   const body = await a.locator('body').innerText();
   assert.match(body, /入力テスト-01/);
   await shot(a, 'timestudy-entry-links');
+  // Cancelled: the phone's link answers 404 with the reason; the records stay.
+  await a.getByRole('button', { name: '入力テスト-01 のリンクを取り消す' }).click();
+  await a.waitForURL(/\/m\/timestudy/);
+  const row = await a.locator('table.entry-links tr', { hasText: '入力テスト-01' }).innerText();
+  assert.match(row, /取り消し済み（/);
+  assert.match(row, /\t[23]\t/, 'its records kept');
+  await a.locator('#entry').scrollIntoViewIfNeeded();
+  await a.screenshot({ path: path.join(SHOTS, 'dashboard-timestudy-entry-cancelled.png') });
+  const ctx2 = await browser.newContext({ locale: 'ja-JP', viewport: { width: 390, height: 844 }, isMobile: true });
+  const phone2 = await ctx2.newPage();
+  const res = await phone2.goto(url);
+  assert.equal(res.status(), 404);
+  assert.match(await phone2.locator('body').innerText(), /このリンクは取り消されました/);
+  await shot(phone2, 'timestudy-entry-phone-cancelled');
+  await ctx2.close();
 });
 
 test('効果: the hub’s exchanged units in minutes and yen, with the assumptions and sources', async () => {
@@ -244,15 +286,51 @@ test('効果: the hub’s exchanged units in minutes and yen, with the assumptio
   const bytes = fs.readFileSync(file);
   assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
   assert.match(bytes.subarray(3).toString('utf8'), /^月,事業所数,送信件数/);
+  assert.match(body, /計画書（月の指定なし）/);
+  // The city sets its own wage: the row says so, the figures follow.
+  const before = await a.locator('table.effect tr.total').innerText();
+  await a.locator('#p_hourly_labour_yen').fill('2500');
+  await a.getByRole('button', { name: '前提を保存して計算し直す' }).click();
+  await a.waitForURL(/\/m\/effect\?saved=1/);
+  assert.match(await a.locator('[role=status]').innerText(), /前提を保存しました/);
+  assert.equal(await a.locator('table.assumptions tr.changed').count(), 1);
+  assert.match(await a.locator('table.assumptions tr.changed').innerText(), /この市区町村が変更.*city-a が変更（変更前: 2000 円\/時/s);
+  assert.notEqual(await a.locator('table.effect tr.total').innerText(), before);
+  await a.locator('#assumptions').scrollIntoViewIfNeeded();
+  await a.screenshot({ path: path.join(SHOTS, 'dashboard-effect-assumptions.png') });
+  // A refused value: shown beside its row, nothing stored.
+  await a.locator('#p_postage_yen').fill('-5');
+  await a.getByRole('button', { name: '前提を保存して計算し直す' }).click();
+  assert.match(await a.locator('.field-error').innerText(), /0以上の数にしてください/);
+  assert.match(await a.locator('div.error[role=alert]').innerText(), /何も保存していません/);
+  await a.locator('#p_postage_yen').scrollIntoViewIfNeeded();
+  await a.screenshot({ path: path.join(SHOTS, 'dashboard-effect-assumptions-error.png') });
+  await a.goto(`${HUB}/m/effect`);
+  assert.equal(await a.locator('#p_postage_yen').inputValue(), '110');
 });
 
-test('報告書 prints without navigation', async () => {
+test('報告書 with the time study and the effect prints without navigation', async () => {
   await a.goto(`${HUB}/m/report`);
-  assert.equal(await a.locator('svg').count(), 3);
+  // Bars, trend, map; at least one composition chart per time-study set; the effect.
+  assert.ok((await a.locator('svg').count()) >= 7, `${await a.locator('svg').count()} charts`);
+  const body = await a.locator('body').innerText();
+  assert.match(body, /業務時間調査（タイムスタディ）/);
+  for (const set of ['地域包括支援センター', 'ケアプランのやりとり', '介護職員']) assert.ok(body.includes(set), set);
+  assert.match(body, /削減効果/);
+  assert.match(body, /この市区町村が変更した前提: 人件費（1時間あたり） 2500 円\/時/);
+  assert.equal(await a.locator('svg[aria-label="月別の削減額の内訳（%）"]').count(), 1);
+  await shot(a, 'report');
+  await a.locator('#report-timestudy').screenshot({ path: path.join(SHOTS, 'dashboard-report-timestudy.png') });
+  await a.locator('#report-effect').screenshot({ path: path.join(SHOTS, 'dashboard-report-effect.png') });
   await a.emulateMedia({ media: 'print' });
   assert.equal(await a.locator('header.top').isVisible(), false);
   await shot(a, 'report-print');
   await a.emulateMedia({ media: 'screen' });
+  // Back to the defaults.
+  await a.goto(`${HUB}/m/effect`);
+  await a.getByRole('button', { name: '変更をすべて取り消して既定値に戻す' }).click();
+  await a.waitForURL(/\/m\/effect\?reset=1/);
+  assert.equal(await a.locator('table.assumptions tr.changed').count(), 0);
 });
 
 test('a table downloads as CSV that Excel opens (UTF-8 with BOM)', async () => {
@@ -268,8 +346,25 @@ test('a table downloads as CSV that Excel opens (UTF-8 with BOM)', async () => {
   assert.ok(text.includes('\r\n'));
 });
 
-test('アンケート: links issued as CSV, answered on a phone without login, counted', async () => {
+test('アンケート: the city adds its own questions, links issued as CSV, answered on a phone without login, counted', async () => {
   await a.goto(`${HUB}/m/survey`);
+  const add = a.locator('form.add-question');
+  await add.locator('#q-text').fill('研修会への参加を希望しますか。');
+  await add.locator('#q-kind').selectOption('single');
+  await add.locator('#q-choices').fill('希望する\n希望しない\nわからない');
+  await add.getByRole('button', { name: '設問を追加' }).click();
+  await a.waitForURL(/\/m\/survey/);
+  await add.locator('#q-text').fill('市へのご意見をお書きください。');
+  await add.locator('#q-kind').selectOption('text');
+  await add.locator('input[name=required]').uncheck();
+  await add.getByRole('button', { name: '設問を追加' }).click();
+  await a.waitForURL(/\/m\/survey/);
+  const questions = await a.locator('#question-table tbody tr').allInnerTexts();
+  assert.equal(questions.length, 4, 'H1, R1 and the two of the city');
+  assert.match(questions[2], /Q1\s+研修会への参加を希望しますか。\s+選択肢から1つ（希望する／希望しない／わからない）\s+必須/);
+  assert.match(questions[3], /Q2\s+市へのご意見をお書きください。\s+自由記述\s+任意/);
+  await a.locator('#questions').scrollIntoViewIfNeeded();
+  await a.screenshot({ path: path.join(SHOTS, 'dashboard-survey-questions.png') });
   const [download] = await Promise.all([a.waitForEvent('download'), a.getByRole('button', { name: /発行して CSV/ }).click()]);
   const file = path.join(env.DOWNLOAD_DIR, download.suggestedFilename());
   await download.saveAs(file);
@@ -281,13 +376,70 @@ test('アンケート: links issued as CSV, answered on a phone without login, c
   await phone.goto(url);
   await phone.getByLabel('導入している', { exact: true }).first().check();
   await phone.getByLabel('主要な相手とは原則連携').check();
+  await phone.getByLabel('希望する', { exact: true }).check();
+  await phone.locator('textarea[name=Q2]').fill('FAXの送付状づくりが負担です。');
   await shot(phone, 'survey-phone');
   await phone.getByRole('button', { name: '回答を送る' }).click();
   assert.match(await phone.locator('[role=status]').innerText(), /回答を受け付けました/);
   await a.goto(`${HUB}/m/survey`);
   assert.match(await a.locator('body').innerText(), /うち回答済み 1 件/);
   assert.ok((await a.locator('#survey-table tbody tr').count()) >= 11);
+  const q1 = await a.locator('#results-Q1 tbody tr').last().innerText();
+  assert.match(q1, /合計\s+1\s+1（100\.0%）\s+0（0\.0%）\s+0（0\.0%）/);
+  assert.match(await a.locator('#results-Q2').innerText(), /FAXの送付状づくりが負担です。/);
   await shot(a, 'survey');
+  await a.locator('#results-Q1').scrollIntoViewIfNeeded();
+  await a.screenshot({ path: path.join(SHOTS, 'dashboard-survey-results.png') });
+  const [answers] = await Promise.all([a.waitForEvent('download'), a.getByRole('link', { name: /回答一覧（事業所別）/ }).click()]);
+  const answersFile = path.join(env.DOWNLOAD_DIR, answers.suggestedFilename());
+  await answers.saveAs(answersFile);
+  const answersBytes = fs.readFileSync(answersFile);
+  assert.deepEqual([...answersBytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  assert.match(answersBytes.subarray(3).toString('utf8'), /希望する,FAXの送付状づくりが負担です。/);
+});
+
+test('ログイン: five failures lock the name with a Japanese message, for a real and an unknown name alike', async () => {
+  const p = await newPage();
+  const texts = [];
+  for (const name of ['city-a-2', 'nobody-at-all']) {
+    for (let i = 0; i < 5; i++) {
+      await p.goto(`${HUB}/login`);
+      await p.getByLabel('ログイン名').fill(name);
+      await p.getByLabel('パスワード').fill('wrong-password');
+      await p.getByRole('button', { name: 'ログイン' }).click();
+    }
+    texts.push(await p.locator('[role=alert]').innerText());
+  }
+  assert.match(texts[0], /ログインの失敗が続いたため、しばらくログインできません。1分ほど待ってから/);
+  assert.equal(texts[0], texts[1], 'no difference between a real and an unknown name');
+  await shot(p, 'login-locked');
+  await p.context().close();
+});
+
+test('利用者: the operator adds a user to つなぐ市; the city sees who has access', async () => {
+  const op = await newPage();
+  await op.goto(`${HUB}/login`);
+  await op.getByLabel('ログイン名').fill('ops');
+  await op.getByLabel('パスワード').fill(PASSWORD);
+  await op.getByRole('button', { name: 'ログイン' }).click();
+  await op.waitForURL(`${HUB}/operator`);
+  const row = op.locator('tr', { hasText: 'つなぐ市' });
+  await row.getByLabel('つなぐ市 に追加するログイン名').fill('city-a-3');
+  await row.getByLabel('つなぐ市 に追加する利用者の初期パスワード').fill(PASSWORD);
+  await row.getByRole('button', { name: '追加' }).click();
+  await op.waitForURL(/\/operator\?added=/);
+  assert.match(await op.locator('[role=status]').innerText(), /つなぐ市 に city-a-3 を利用者として追加しました/);
+  assert.match(await op.locator('tr', { hasText: 'つなぐ市' }).innerText(), /city-a、city-a-2、city-a-3/);
+  await shot(op, 'operator');
+  await a.goto(`${HUB}/m`);
+  await a.getByRole('link', { name: '利用者' }).click();
+  await a.waitForURL(`${HUB}/m/account`);
+  const users = await a.locator('#user-table tbody tr').allInnerTexts();
+  assert.deepEqual(users.map((u) => u.split('\t')[0].replace(/\s+/g, '')), ['city-a（あなた）', 'city-a-2', 'city-a-3']);
+  await shot(a, 'account');
+  const c = await newPage();
+  await login(c, 'city-a-3');
+  assert.match(await c.locator('header').innerText(), /つなぐ市/);
 });
 
 test('B sees only its own office and none of A’s data', async () => {
@@ -306,6 +458,11 @@ test('B sees only its own office and none of A’s data', async () => {
   assert.match(await b.locator('body').innerText(), /タイムスタディの記録はまだありません/);
   await b.goto(`${HUB}/m/effect`);
   assert.ok(!(await b.locator('body').innerText()).includes(env.CM_OFFICE), 'none of A’s offices');
+  for (const p of ['/m/groups', '/m/departures', '/m/survey', '/m/account', '/m/report']) {
+    await b.goto(`${HUB}${p}`);
+    const t = await b.locator('body').innerText();
+    assert.ok(!t.includes('見本') && !t.includes('city-a') && !t.includes('研修会への参加'), p);
+  }
   await b.goto(`${HUB}/m`);
   await shot(b, 'b-overview');
 });

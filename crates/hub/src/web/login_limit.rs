@@ -99,7 +99,7 @@ pub fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-        .last();
+        .next_back();
     Some(forwarded.unwrap_or(peer))
 }
 

@@ -75,7 +75,10 @@ async fn web_behaviour(store: Arc<dyn Store>) {
         ua
     );
     assert_eq!(store.web_users().await.unwrap().len(), 2);
-    assert_eq!(store.web_users_of("muni_a").await.unwrap(), [ua.clone()]);
+    assert_eq!(
+        store.web_users_of("muni_a").await.unwrap(),
+        std::slice::from_ref(&ua)
+    );
     store
         .create_session("sess-hash", "usr_a", "csrf-1", T0, T0 + 100)
         .await

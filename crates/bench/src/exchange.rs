@@ -532,6 +532,39 @@ async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> a
         outcome: mixed,
         memory: Some(hub.memory()),
     });
+    // Desks poll their inbox (every 15 s by default); at national scale polling, not sending,
+    // is most of the requests. Empty inboxes, full speed, the same clients.
+    let polls: Arc<Vec<Job>> = Arc::new(
+        (0..args.units)
+            .map(|i| Job {
+                sender: i % n,
+                routing_header: String::new(),
+                body: axum::body::Bytes::new(),
+            })
+            .collect(),
+    );
+    let inbox_url = format!("{base}{}?after=0&limit=100", routes::INBOX);
+    let tokens: Arc<Vec<String>> = Arc::new(senders.iter().map(|o| o.token.clone()).collect());
+    let poll_request: BuildRequest =
+        Arc::new(move |http: &reqwest::Client, job: &Job, _i: usize| {
+            http.get(&inbox_url).bearer_auth(&tokens[job.sender])
+        });
+    let polled = load::run_puts(
+        http.clone(),
+        polls.clone(),
+        args.concurrency,
+        duration,
+        None,
+        poll_request,
+        new_slots(polls.len()),
+    )
+    .await;
+    let hub_failed_polls = polled.failed;
+    rows.push(Row {
+        name: "hub GET /api/v1/inbox (empty inbox, as an idle desk polls), full speed".into(),
+        outcome: polled,
+        memory: Some(hub.memory()),
+    });
     let hub_mem = hub.memory();
     hub.stop();
 
@@ -599,6 +632,9 @@ async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> a
             "{} hub sends failed",
             hub_failed_full + hub_failed_paced + hub_failed_mixed
         ));
+    }
+    if hub_failed_polls > 0 {
+        problems.push(format!("{hub_failed_polls} inbox polls failed"));
     }
     if received.receipts < mixed_ok {
         problems.push(format!(

@@ -30,6 +30,7 @@ fn exchange_bench_runs_end_to_end() {
         "**hub** (SQLite) PUT /api/v1/envelopes, full speed",
         "while receivers download + post receipts",
         "receipts/s",
+        "hub GET /api/v1/inbox (empty inbox",
         "hub ÷ minimal axum+SQLite",
         "hub memory: peak (VmHWM)",
         "result: every accepted envelope was received and acknowledged",

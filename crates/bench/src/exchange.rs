@@ -544,7 +544,9 @@ async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> a
             .collect(),
     );
     let inbox_url = format!("{base}{}?after=0&limit=100", routes::INBOX);
-    let tokens: Arc<Vec<String>> = Arc::new(senders.iter().map(|o| o.token.clone()).collect());
+    // The receiving group: every unit sent to it was received and acknowledged above, so its
+    // inboxes are empty (the sending group's inboxes still hold the units of the first phases).
+    let tokens: Arc<Vec<String>> = Arc::new(receivers.iter().map(|o| o.token.clone()).collect());
     let poll_request: BuildRequest =
         Arc::new(move |http: &reqwest::Client, job: &Job, _i: usize| {
             http.get(&inbox_url).bearer_auth(&tokens[job.sender])

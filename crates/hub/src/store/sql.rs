@@ -563,8 +563,8 @@ macro_rules! impl_store {
                         SendOutcome::Created(EnvelopeRecord {
                             seq,
                             envelope_id: e.envelope_id.clone(),
-                            sender: e.sender.clone(),
-                            recipient: e.recipient.clone(),
+                            sender: e.sender,
+                            recipient: e.recipient,
                             unit_id: e.unit_id.clone(),
                             kinds: e.kinds.clone(),
                             service_month: e.service_month.clone(),
@@ -1077,7 +1077,7 @@ macro_rules! impl_store {
                 let job = WriteJob::Downloaded {
                     envelope_id: envelope_id.to_string(),
                     by_device: by_device.to_string(),
-                    by_office: by_office.clone(),
+                    by_office: *by_office,
                     size: bytes.len(),
                 };
                 match self.writer.submit(job, now).await? {

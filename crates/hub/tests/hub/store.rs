@@ -437,7 +437,7 @@ async fn postgres_concurrent_sends() {
 async fn group_commit_isolates_failures(store: Arc<dyn Store>) {
     let a = office("0300000100_43");
     let b = office("0300000200_11");
-    for id in [a.clone(), b.clone()] {
+    for id in [a, b] {
         store
             .create_office(&Office {
                 office_id: id,
@@ -468,7 +468,7 @@ async fn group_commit_isolates_failures(store: Arc<dyn Store>) {
         }));
     }
     let s = store.clone();
-    let b2 = b.clone();
+    let b2 = b;
     let side = tokio::spawn(async move {
         let bytes = s.download("env-taken", "dev-b", &b2, T0 + 1).await.unwrap();
         let receipt = s

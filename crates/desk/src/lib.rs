@@ -15,6 +15,7 @@ pub mod partner_report;
 pub mod partners;
 pub mod pins;
 pub mod receive;
+pub mod recover;
 pub mod send;
 pub mod settings;
 pub mod status;

@@ -2,6 +2,8 @@
 //! 受信済 receipt → full standard check → files written atomically under their standard names
 //! in ファイル連番 order → 取込済 receipt; or a 差戻し receipt naming codes and positions only.
 //! A unit is imported once: a replayed envelope for an imported unit is never written again.
+//! The same envelope stored again under a new id (the sender re-sends what a restored hub lost,
+//! see [`crate::recover`]) is not written again either; its receipts are posted again.
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +28,8 @@ pub enum ReceiveResult {
     Imported { files: Vec<String> },
     /// Refused with a 差戻し receipt (reason as signed).
     Rejected { reason: String },
-    /// Handled in an earlier run; its final receipt was posted (again) now.
+    /// Handled in an earlier run; its final receipt was posted (again) now — also when the same
+    /// envelope came back under a new envelope id after a hub restore.
     AlreadyDone,
     /// Another envelope for a unit already imported (a replay): not imported again.
     Replay,
@@ -195,6 +198,15 @@ async fn receive_one(
     {
         if done.envelope_id == item.envelope_id {
             finish_receipt(desk, me, item, &done).await?;
+            return Ok(ReceiveResult::AlreadyDone);
+        }
+        if done.ciphertext_sha256 == routing.ciphertext_sha256 {
+            // The very envelope handled before, stored again under a new id: the sender's desk
+            // re-sends what a hub restored from a backup lost. Not imported again; this device's
+            // receipts for it (they name the ciphertext, not the envelope id) are posted for
+            // the new id so the sender sees the outcome on the restored hub.
+            tracing::info!(envelope_id = %item.envelope_id, earlier_envelope_id = %done.envelope_id, unit = routing.unit_id.as_str(), "unit handled before arrived again as the same envelope; receipts posted again, not imported");
+            repost_receipts(desk, me, item, &done).await?;
             return Ok(ReceiveResult::AlreadyDone);
         }
         // The hub stores a unit id once per pair, so a second envelope for it is a replay.
@@ -367,6 +379,54 @@ async fn finish_receipt(
         .mark_final_receipt_posted(&item.envelope_id)
         .await?;
     Ok(())
+}
+
+/// Posts for `item` (a new envelope id of a unit recorded as `done`) the 受信済 and final
+/// receipts this device signed for the earlier envelope, as the same signed bytes, in that
+/// order (a 受信済 after the final one would be stored as a later event); a final receipt is
+/// signed anew only if none of this device's is stored (e.g. its key changed since).
+async fn repost_receipts(
+    desk: &Desk,
+    me: &DeviceSecretKeys,
+    item: &EnvelopeSummary,
+    done: &ReceivedUnit,
+) -> Result<()> {
+    let mine: Vec<SignedReceipt> = desk
+        .store
+        .receipts_for(&done.envelope_id)
+        .await?
+        .into_iter()
+        .map(|r| r.signed)
+        .filter(|s| {
+            s.receipt.by_key_id == me.key_id()
+                && s.receipt.ciphertext_sha256 == item.routing.ciphertext_sha256
+        })
+        .collect();
+    for signed in &mine {
+        desk.store
+            .add_receipt(Direction::Out, &item.envelope_id, signed)
+            .await?;
+    }
+    if let Some(received) = mine
+        .iter()
+        .find(|s| matches!(s.receipt.status, ReceiptStatus::Received))
+    {
+        post_signed(desk, &item.envelope_id, received).await?;
+    }
+    finish_receipt(desk, me, item, done).await
+}
+
+/// Posts a stored signed receipt; a different final one already there is not an error here
+/// (another device of this office answered first).
+async fn post_signed(desk: &Desk, envelope_id: &str, signed: &SignedReceipt) -> Result<()> {
+    match desk.client.post_receipt(envelope_id, signed).await {
+        Ok(_)
+        | Err(DeskError::Hub {
+            code: ErrorCode::ReceiptConflict,
+            ..
+        }) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 fn sign(

@@ -352,6 +352,8 @@ async fn send_one(
                 status: SentStatus::Sealed,
                 rejection_reason: None,
                 last_error: None,
+                hub_resent_at: None,
+                hub_resends: 0,
             };
             crate::unit_files::keep(
                 &desk.store,

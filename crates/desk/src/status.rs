@@ -1,6 +1,8 @@
 //! Where my units stand: the outbox refreshed from the hub (status and signed receipts, each
 //! verified against the recipient office's pinned keys) and the units I received.
 
+use std::collections::HashSet;
+
 use tsunagu_seal::{ReceiptStatus, RoutingMetadata, SignedReceipt};
 use tsunagu_standard::OfficeId;
 
@@ -99,14 +101,19 @@ pub struct StatusView {
     pub hub_error: Option<DeskError>,
 }
 
-/// Updates sent units' status and receipts from the hub. Returns how many units changed.
+/// Updates sent units' status and receipts from the hub, and uploads again the stored envelope
+/// of units the hub no longer knows (restored from a backup; see [`crate::recover`]). Returns
+/// how many units changed status; re-uploads are recorded on the units (`hub_resent_at`,
+/// `hub_resends`).
 pub async fn refresh(desk: &Desk) -> Result<usize> {
     let outbox = desk.client.outbox().await?;
     let local = desk.store.sent_units().await?;
     let mut changed = 0;
     let now = now_unix();
+    let mut listed = HashSet::new();
     for item in outbox {
         let r = &item.routing;
+        listed.insert((r.sender, r.recipient, r.unit_id.as_str().to_string()));
         let Some(unit) = local.iter().find(|u| {
             u.recipient == r.recipient && u.unit_id == r.unit_id.as_str() && u.sender == r.sender
         }) else {
@@ -138,6 +145,7 @@ pub async fn refresh(desk: &Desk) -> Result<usize> {
             }
         }
     }
+    crate::recover::resend_lost(desk, &listed, now).await?;
     Ok(changed)
 }
 

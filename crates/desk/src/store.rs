@@ -152,6 +152,11 @@ pub struct SentUnit {
     pub status: SentStatus,
     pub rejection_reason: Option<String>,
     pub last_error: Option<String>,
+    /// When this desk last tried to upload the stored envelope again because the hub no longer
+    /// knew it (see [`crate::recover`]).
+    pub hub_resent_at: Option<i64>,
+    /// How many of those uploads the hub acknowledged.
+    pub hub_resends: i64,
 }
 
 /// What happened to an envelope this office received.
@@ -424,11 +429,14 @@ impl Store {
                 .ok_or_else(|| DeskError::Database(format!("sent status {status:?}")))?,
             rejection_reason: r.try_get("rejection_reason")?,
             last_error: r.try_get("last_error")?,
+            hub_resent_at: r.try_get("hub_resent_at")?,
+            hub_resends: r.try_get("hub_resends")?,
         })
     }
 
     const SENT_COLUMNS: &'static str = "sender, recipient, unit_id, kinds, service_month, file_names, files_sha256, routing, \
-         ciphertext_sha256, size, sealed_at, uploaded_at, envelope_id, status, rejection_reason, last_error";
+         ciphertext_sha256, size, sealed_at, uploaded_at, envelope_id, status, rejection_reason, last_error, \
+         hub_resent_at, hub_resends";
 
     /// One sent unit with its stored ciphertext.
     pub async fn sent_unit(
@@ -557,6 +565,103 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(next)
+    }
+
+    /// Whether a final receipt (取込済 or 差戻し) from the recipient is stored for this unit,
+    /// under any envelope id it had.
+    pub async fn has_final_receipt_in(
+        &self,
+        sender: &OfficeId,
+        recipient: &OfficeId,
+        unit_id: &str,
+    ) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM receipts WHERE direction = 'in' AND sender = ? AND recipient = ? \
+             AND unit_id = ? AND status IN ('imported', 'rejected')",
+        )
+        .bind(sender.to_string())
+        .bind(recipient.to_string())
+        .bind(unit_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// Claims the right to upload a unit again because the hub lost it: true (and the attempt
+    /// recorded at `now`) only if the unit is uploaded, not final nor expired, and was not
+    /// attempted after `not_after`. One statement, so two syncs at once (the desk and a
+    /// `tsunagu status`) never both upload.
+    pub async fn claim_hub_resend(
+        &self,
+        unit: &SentUnit,
+        now: i64,
+        not_after: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE sent_units SET hub_resent_at = ? \
+             WHERE sender = ? AND recipient = ? AND unit_id = ? \
+             AND status IN ('sent', 'received') AND envelope_id IS NOT NULL \
+             AND (hub_resent_at IS NULL OR hub_resent_at <= ?)",
+        )
+        .bind(now)
+        .bind(unit.sender.to_string())
+        .bind(unit.recipient.to_string())
+        .bind(&unit.unit_id)
+        .bind(not_after)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives back a claim whose upload never reached the hub (unreachable): the next sync tries
+    /// again instead of an hour later.
+    pub async fn release_hub_resend(&self, unit: &SentUnit, previous: Option<i64>) -> Result<()> {
+        sqlx::query(
+            "UPDATE sent_units SET hub_resent_at = ? WHERE sender = ? AND recipient = ? AND unit_id = ?",
+        )
+        .bind(previous)
+        .bind(unit.sender.to_string())
+        .bind(unit.recipient.to_string())
+        .bind(&unit.unit_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The hub acknowledged the envelope uploaded again under `envelope_id`. The partner's
+    /// receipts stored for the lost envelope id are copied to the new one: they name the unit
+    /// and the ciphertext, not the envelope id, so they hold for the same bytes.
+    pub async fn mark_hub_resent(
+        &self,
+        unit: &SentUnit,
+        old_envelope_id: &str,
+        envelope_id: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE sent_units SET envelope_id = ?, hub_resends = hub_resends + 1, last_error = NULL \
+             WHERE sender = ? AND recipient = ? AND unit_id = ?",
+        )
+        .bind(envelope_id)
+        .bind(unit.sender.to_string())
+        .bind(unit.recipient.to_string())
+        .bind(&unit.unit_id)
+        .execute(&mut *tx)
+        .await?;
+        if old_envelope_id != envelope_id {
+            sqlx::query(
+                "INSERT INTO receipts (direction, envelope_id, sender, recipient, unit_id, status, at, receipt) \
+                 SELECT direction, ?, sender, recipient, unit_id, status, at, receipt FROM receipts \
+                 WHERE envelope_id = ? AND direction = 'in' ORDER BY seq \
+                 ON CONFLICT (envelope_id, receipt) DO NOTHING",
+            )
+            .bind(envelope_id)
+            .bind(old_envelope_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     // ---- received units ----------------------------------------------------------------
@@ -774,6 +879,8 @@ mod tests {
                 status: SentStatus::Sealed,
                 rejection_reason: None,
                 last_error: None,
+                hub_resent_at: None,
+                hub_resends: 0,
             };
             store.insert_sealed(&row).await.unwrap();
             // Sealing the same unit again is refused: a retry must reuse the stored bytes.

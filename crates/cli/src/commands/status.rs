@@ -72,6 +72,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if let Some(reason) = &u.rejection_reason {
             println!("    差戻しの理由: {reason}");
         }
+        if let (true, Some(at)) = (u.hub_resends > 0, u.hub_resent_at) {
+            println!(
+                "    ハブに記録がなかったため、{} に同じ封筒を再送しました",
+                format_jst(at)
+            );
+        }
+        if let (true, Some(err)) = (
+            u.status.is_uploaded() && u.hub_resent_at.is_some(),
+            &u.last_error,
+        ) {
+            println!("    ハブへの再送エラー（1 時間後にもう一度送ります）: {err}");
+        }
         if !u.status.is_uploaded() {
             if let Some(err) = &u.last_error {
                 println!("    前回の送信エラー: {err}");

@@ -5,4 +5,5 @@
 
 mod crash;
 mod kit;
+mod restore;
 mod scenario;

@@ -20,7 +20,7 @@ use crate::error::DeskError;
 use crate::receive::ReceiveResult;
 use crate::send::UnitResult;
 use crate::settings::DeskSettings;
-use crate::store::SentStatus;
+use crate::store::{SentStatus, SentUnit};
 use crate::{Desk, NoProgress, now_unix};
 
 pub use notices::{Level, Notice, Notices};
@@ -266,38 +266,91 @@ async fn hub_pass(shared: &Shared) -> Result<(), DeskError> {
     if let Some(e) = trouble {
         return Err(e);
     }
-    let before: HashMap<(OfficeId, String), SentStatus> = desk
+    let before: HashMap<(OfficeId, String), SentUnit> = desk
         .store
         .sent_units()
         .await?
         .into_iter()
-        .map(|u| ((u.recipient, u.unit_id), u.status))
+        .map(|u| ((u.recipient, u.unit_id.clone()), u))
         .collect();
-    if crate::status::refresh(desk).await? > 0 {
-        for u in desk.store.sent_units().await? {
-            if before.get(&(u.recipient, u.unit_id.clone())) != Some(&u.status) {
-                let to = shared.partner_name(&u.recipient).await;
-                let level = if matches!(
-                    u.status,
-                    SentStatus::Hub(tsunagu_protocol::EnvelopeStatus::Rejected)
-                ) {
-                    Level::Warn
-                } else {
-                    Level::Info
-                };
-                shared.notify(
-                    level,
-                    format!(
-                        "{to} への送信単位（{}）: {}",
-                        u.unit_id,
-                        u.status.label_ja()
-                    ),
-                    Some("/sent".into()),
-                );
-            }
+    // Notices come from comparing the store before and after, so re-uploads done before a
+    // failure later in the refresh are still told.
+    let refreshed = crate::status::refresh(desk).await;
+    let mut resent = 0usize;
+    for u in desk.store.sent_units().await? {
+        let was = before.get(&(u.recipient, u.unit_id.clone()));
+        let lost = lost_unit_change(was, &u);
+        let status_changed = was.map(|w| w.status) != Some(u.status);
+        if lost.is_none() && !status_changed {
+            continue;
+        }
+        let to = shared.partner_name(&u.recipient).await;
+        match lost {
+            Some(LostChange::Resent) => resent += 1,
+            Some(LostChange::Refused(error)) => shared.notify(
+                Level::Warn,
+                format!(
+                    "ハブに記録がなかった {to} への送信単位（{}）を再送できませんでした。1 時間後にもう一度送ります: {error}",
+                    u.unit_id
+                ),
+                Some("/sent".into()),
+            ),
+            None => {}
+        }
+        if status_changed {
+            let level = if matches!(
+                u.status,
+                SentStatus::Hub(tsunagu_protocol::EnvelopeStatus::Rejected)
+            ) {
+                Level::Warn
+            } else {
+                Level::Info
+            };
+            shared.notify(
+                level,
+                format!(
+                    "{to} への送信単位（{}）: {}",
+                    u.unit_id,
+                    u.status.label_ja()
+                ),
+                Some("/sent".into()),
+            );
         }
     }
+    if resent > 0 {
+        shared.notify(Level::Warn, resent_notice(resent), Some("/sent".into()));
+    }
+    refreshed?;
     Ok(())
+}
+
+/// What a refresh did about a unit the hub had lost, seen by comparing the unit before and after.
+#[derive(Debug, PartialEq, Eq)]
+enum LostChange {
+    /// The hub acknowledged the stored envelope uploaded again.
+    Resent,
+    /// The hub refused it; the error as recorded.
+    Refused(String),
+}
+
+fn lost_unit_change(before: Option<&SentUnit>, after: &SentUnit) -> Option<LostChange> {
+    let before_resends = before.map_or(0, |b| b.hub_resends);
+    if after.hub_resends > before_resends {
+        return Some(LostChange::Resent);
+    }
+    let attempted = after.hub_resent_at.is_some()
+        && after.hub_resent_at != before.and_then(|b| b.hub_resent_at);
+    match (&after.last_error, attempted) {
+        (Some(e), true) => Some(LostChange::Refused(e.clone())),
+        _ => None,
+    }
+}
+
+/// The notice after units the hub no longer knew were uploaded again.
+fn resent_notice(n: usize) -> String {
+    format!(
+        "ハブが復元されたため、送信済みの {n} 件を再送しました（ハブに記録がなかった送信単位を、保存してある同じ封筒で送り直しました。相手がすでに取り込んだものは二重に取り込まれません）"
+    )
 }
 
 /// The 被保険者 (保険者番号/被保険者番号) named in the files.
@@ -481,4 +534,112 @@ fn set_held(shared: &Shared, unit: HeldUnit) {
     held.retain(|h| h.label != unit.label);
     held.push(unit);
     held.sort_by(|a, b| a.label.cmp(&b.label));
+}
+
+#[cfg(test)]
+mod tests {
+    use tsunagu_protocol::{EnvelopeStatus, ErrorCode};
+    use tsunagu_seal::DeviceSecretKeys;
+
+    use super::*;
+    use crate::recover::tests::{fake_hub, stored_unit};
+
+    async fn shared(dir: &Path, hub: &str) -> Shared {
+        let desk = crate::recover::tests::desk(dir, hub).await;
+        let keys = DeviceSecretKeys::generate(time::OffsetDateTime::now_utc()).unwrap();
+        let settings = DeskSettings::default();
+        Shared::new(desk, keys, settings, Timing::from_env())
+    }
+
+    fn texts(shared: &Shared) -> Vec<String> {
+        lock(&shared.notices)
+            .latest(50)
+            .into_iter()
+            .map(|n| n.text)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn units_the_hub_lost_are_resent_with_one_notice() {
+        let t = tempfile::tempdir().unwrap();
+        let (url, hub) = fake_hub().await;
+        let shared = shared(t.path(), &url).await;
+        let sent = SentStatus::Hub(EnvelopeStatus::Sent);
+        stored_unit(&shared.desk, "20251201090001", sent, Some("env_lost_1")).await;
+        stored_unit(&shared.desk, "20251201090002", sent, Some("env_lost_2")).await;
+        let done = SentStatus::Hub(EnvelopeStatus::Imported);
+        stored_unit(&shared.desk, "20251201090003", done, Some("env_lost_3")).await;
+
+        hub_pass(&shared).await.unwrap();
+        assert_eq!(hub.lock().unwrap().puts.len(), 2);
+        let texts = texts(&shared);
+        let resent: Vec<&String> = texts
+            .iter()
+            .filter(|t| t.contains("再送しました"))
+            .collect();
+        assert_eq!(resent.len(), 1, "{texts:?}");
+        assert!(
+            resent[0].starts_with("ハブが復元されたため、送信済みの 2 件を再送しました"),
+            "{}",
+            resent[0]
+        );
+        // Nothing on the next pass: the hub lists them again.
+        hub_pass(&shared).await.unwrap();
+        assert_eq!(hub.lock().unwrap().puts.len(), 2);
+        assert_eq!(
+            self::texts(&shared)
+                .iter()
+                .filter(|t| t.contains("再送しました"))
+                .count(),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_resend_is_told_once() {
+        let t = tempfile::tempdir().unwrap();
+        let (url, hub) = fake_hub().await;
+        let shared = shared(t.path(), &url).await;
+        let sent = SentStatus::Hub(EnvelopeStatus::Sent);
+        stored_unit(&shared.desk, "20251201090001", sent, Some("env_lost_1")).await;
+        hub.lock().unwrap().refuse_puts = Some(ErrorCode::RecipientUnknown);
+        hub_pass(&shared).await.unwrap();
+        hub_pass(&shared).await.unwrap();
+        let texts = texts(&shared);
+        let refused: Vec<&String> = texts
+            .iter()
+            .filter(|t| t.contains("再送できませんでした"))
+            .collect();
+        assert_eq!(refused.len(), 1, "{texts:?}");
+        assert!(refused[0].contains("20251201090001"), "{}", refused[0]);
+        assert!(refused[0].contains("E-HUB-405"), "{}", refused[0]);
+        assert!(
+            !texts.iter().any(|t| t.contains("再送しました")),
+            "{texts:?}"
+        );
+    }
+
+    #[test]
+    fn lost_unit_changes_are_read_from_the_store() {
+        let mut before = crate::recover::tests::unit_row();
+        let mut after = before.clone();
+        assert_eq!(lost_unit_change(Some(&before), &after), None);
+        after.hub_resent_at = Some(10);
+        after.hub_resends = 1;
+        assert_eq!(
+            lost_unit_change(Some(&before), &after),
+            Some(LostChange::Resent)
+        );
+        before = after.clone();
+        after.hub_resent_at = Some(5000);
+        after.last_error = Some("E-DESK-011 x".into());
+        assert_eq!(
+            lost_unit_change(Some(&before), &after),
+            Some(LostChange::Refused("E-DESK-011 x".into()))
+        );
+        // An upload error of the ordinary retry is not a refused resend.
+        let mut plain = crate::recover::tests::unit_row();
+        plain.last_error = Some("E-DESK-010 x".into());
+        assert_eq!(lost_unit_change(None, &plain), None);
+    }
 }

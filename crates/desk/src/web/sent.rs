@@ -34,6 +34,8 @@ pub struct SentView {
     pub status_css: &'static str,
     pub reason: String,
     pub last_error: String,
+    /// The unit was uploaded again after the hub lost it (restored from a backup).
+    pub resent: String,
     pub receipts: Vec<ReceiptView>,
     pub link: String,
 }
@@ -95,10 +97,19 @@ pub async fn page(State(app): State<Arc<App>>, Extension(session): Extension<Ses
             status,
             status_css: status_css(status),
             reason: u.rejection_reason.clone().unwrap_or_default(),
-            last_error: if u.status.is_uploaded() {
+            // An uploaded unit's error is shown only when it is about uploading it again
+            // after the hub lost it (a successful upload clears it).
+            last_error: if u.status.is_uploaded() && u.hub_resent_at.is_none() {
                 String::new()
             } else {
                 u.last_error.clone().unwrap_or_default()
+            },
+            resent: match (u.hub_resends, u.hub_resent_at) {
+                (n, Some(at)) if n > 0 => format!(
+                    "ハブに記録がなかったため、{} に同じ封筒を再送しました",
+                    crate::format_jst(at)
+                ),
+                _ => String::new(),
             },
             receipts: receipts(&r.receipts),
             link: format!("/units/sent/{}/{}", u.recipient, u.unit_id),

@@ -89,6 +89,15 @@ pub struct HubConfig {
     /// Seconds a connection may take for its TLS handshake and for each request's headers, and may
     /// sit idle between requests; then it is closed (slow or half-open clients).
     pub header_read_timeout_secs: u64,
+    /// Connections open at once. At the cap the hub stops accepting until one closes (new clients
+    /// wait in the kernel's listen backlog); above 75 % of it, connections waiting for a request
+    /// are closed after a quarter of `header_read_timeout_secs` (at least 1 s). Lowered at start,
+    /// with a warning, if the open-file limit (ulimit -n) cannot hold it.
+    pub max_connections: usize,
+    /// After `header_read_timeout_secs`, a request body must arrive at least this fast on average
+    /// (bytes per second), or the request is answered 408 and the connection closed; 0 turns the
+    /// rate rule off. A body never may pause longer than `header_read_timeout_secs`.
+    pub min_body_bytes_per_sec: u64,
     /// Days an invite code stays valid.
     pub invite_ttl_days: u32,
     pub retention: RetentionConfig,
@@ -107,6 +116,11 @@ impl Default for HubConfig {
             max_json_bytes: 256 * 1024,
             request_timeout_secs: 60,
             header_read_timeout_secs: 10,
+            // Far above what one hub's offices need (a desk keeps one or two connections) and far
+            // below what memory allows (an idle connection costs tens of KiB; docs/reliability.md).
+            max_connections: 2048,
+            // Even an EDGE (2G) mobile link moves ~20 KiB/s; a body slower than 1 KiB/s is not a client.
+            min_body_bytes_per_sec: 1024,
             invite_ttl_days: 14,
             retention: RetentionConfig::default(),
             tls: None,
@@ -136,6 +150,14 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "TSUNAGU_HEADER_READ_TIMEOUT_SECS",
         "TLS ハンドシェイク・リクエストヘッダー受信・接続の待機の制限時間（秒）",
+    ),
+    (
+        "TSUNAGU_MAX_CONNECTIONS",
+        "同時に開いておける接続の数（上限に達すると空くまで待たせる）",
+    ),
+    (
+        "TSUNAGU_MIN_BODY_BYTES_PER_SEC",
+        "リクエスト本文の最低の平均受信速度（バイト/秒、0 で無効）",
     ),
     ("TSUNAGU_INVITE_TTL_DAYS", "招待コードの有効日数"),
     (
@@ -218,6 +240,12 @@ impl HubConfig {
         if let Some(v) = get("TSUNAGU_HEADER_READ_TIMEOUT_SECS") {
             self.header_read_timeout_secs = parse("TSUNAGU_HEADER_READ_TIMEOUT_SECS", v)?;
         }
+        if let Some(v) = get("TSUNAGU_MAX_CONNECTIONS") {
+            self.max_connections = parse("TSUNAGU_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = get("TSUNAGU_MIN_BODY_BYTES_PER_SEC") {
+            self.min_body_bytes_per_sec = parse("TSUNAGU_MIN_BODY_BYTES_PER_SEC", v)?;
+        }
         if let Some(v) = get("TSUNAGU_INVITE_TTL_DAYS") {
             self.invite_ttl_days = parse("TSUNAGU_INVITE_TTL_DAYS", v)?;
         }
@@ -259,6 +287,12 @@ impl HubConfig {
         if self.header_read_timeout_secs == 0 {
             return Err(ConfigError::Env {
                 name: "header_read_timeout_secs",
+                value: "0".into(),
+            });
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError::Env {
+                name: "max_connections",
                 value: "0".into(),
             });
         }
@@ -312,6 +346,8 @@ mod tests {
         assert_eq!(c.retention.after_final_days, 30);
         assert_eq!(c.retention.unacknowledged_days, 180);
         assert_eq!(c.header_read_timeout(), Duration::from_secs(10));
+        assert_eq!(c.max_connections, 2048);
+        assert_eq!(c.min_body_bytes_per_sec, 1024);
     }
 
     #[test]
@@ -322,10 +358,14 @@ mod tests {
         let c = HubConfig::load_with(Some(&path), |k| match k {
             "TSUNAGU_MAX_ENVELOPE_BYTES" => Some("2000".to_string()),
             "TSUNAGU_HEADER_READ_TIMEOUT_SECS" => Some("3".to_string()),
+            "TSUNAGU_MAX_CONNECTIONS" => Some("64".to_string()),
+            "TSUNAGU_MIN_BODY_BYTES_PER_SEC" => Some("0".to_string()),
             _ => None,
         })
         .unwrap();
         assert_eq!(c.header_read_timeout_secs, 3);
+        assert_eq!(c.max_connections, 64);
+        assert_eq!(c.min_body_bytes_per_sec, 0);
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.max_envelope_bytes, 2000);
         assert_eq!(c.retention.after_final_days, 7);
@@ -349,6 +389,13 @@ mod tests {
                 .then(|| "0".to_string())),
             Err(ConfigError::Env { .. })
         ));
+        for bad in ["0", "-1", "many"] {
+            assert!(matches!(
+                HubConfig::load_with(None, |k| (k == "TSUNAGU_MAX_CONNECTIONS")
+                    .then(|| bad.to_string())),
+                Err(ConfigError::Env { .. })
+            ));
+        }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hub.toml");
         std::fs::write(&path, "unknown_key = 1\n").unwrap();

@@ -209,12 +209,26 @@ impl Hub {
         } = self;
         let retention = spawn_retention(state.clone());
         let app = router(state.clone());
+        // Files besides connections: the listener, the runtime's, stdio, the database (SQLite:
+        // file, WAL, shm per pooled connection, plus the lock file), backups and logs.
+        let reserved_fds = 64 + 4 * u64::from(state.config.db_pool_size);
+        let max_connections =
+            crate::serve::fit_connection_cap(state.config.max_connections, reserved_fds);
         let options = crate::serve::ServeOptions {
             tls,
             header_read_timeout: state.config.header_read_timeout(),
+            write_stall_timeout: state.config.request_timeout(),
+            max_connections,
+            min_body_bytes_per_sec: state.config.min_body_bytes_per_sec,
             shutdown_grace: SHUTDOWN_GRACE,
         };
-        tracing::info!(%addr, scheme, backend = state.store.backend(), "tsunagu hub listening");
+        tracing::info!(
+            %addr,
+            scheme,
+            backend = state.store.backend(),
+            max_connections,
+            "tsunagu hub listening"
+        );
         crate::serve::serve(listener, app, options, shutdown).await;
         if let Some(task) = retention {
             task.abort();

@@ -6,6 +6,7 @@ mod api;
 mod authz_matrix;
 mod backup;
 mod cli;
+mod connections;
 mod helpers;
 mod partner_reports;
 mod serving;

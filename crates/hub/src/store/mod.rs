@@ -59,10 +59,28 @@ impl From<sqlx::Error> for StoreError {
                 {
                     return StoreError::AlreadyExists;
                 }
+                // The server ending the session (a fast shutdown or `pg_terminate_backend`:
+                // FATAL 57P01 to a query in flight) is the database going away, not a bad
+                // statement: answer 503 so clients retry, as for a refused connection.
+                if let sqlx::Error::Database(db) = &other
+                    && db
+                        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                        .is_some_and(|pg| pg_server_unavailable(pg.code()))
+                {
+                    return StoreError::Unavailable(other);
+                }
                 StoreError::Database(other)
             }
         }
     }
+}
+
+/// SQLSTATEs that mean the PostgreSQL server is unavailable rather than the statement wrong:
+/// class 08 (connection exception) and 57P01–57P03 (admin shutdown, crash shutdown, cannot
+/// connect now). Found by tests/hub/pg_outage.rs: a query in flight at `pg_ctl stop -m fast`
+/// was answered 500.
+fn pg_server_unavailable(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -577,3 +577,30 @@ async fn postgres_two_hubs_share_one_chain() {
     drop((one, two));
     db.cleanup().await;
 }
+
+/// An inbox poll reads only pending rows: SQLite plans the inbox query on the partial index
+/// (migration 0006), not on the office's whole history.
+#[tokio::test]
+async fn sqlite_inbox_uses_the_pending_index() {
+    let db = TestDb::sqlite();
+    let path = db.url().to_string();
+    let s = store::SqliteStore::open(std::path::Path::new(&path), 2)
+        .await
+        .unwrap();
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "EXPLAIN QUERY PLAN SELECT seq FROM envelopes WHERE recipient = ?1 AND seq > ?2 \
+         AND imported_at IS NULL AND rejected_at IS NULL AND ciphertext_deleted_at IS NULL \
+         ORDER BY seq LIMIT ?3",
+    )
+    .bind("0300000200_11")
+    .bind(0_i64)
+    .bind(100_i64)
+    .fetch_all(s.pool())
+    .await
+    .unwrap();
+    let detail: Vec<&str> = plan.iter().map(|r| r.3.as_str()).collect();
+    assert!(
+        detail.iter().any(|d| d.contains("envelopes_inbox_pending")),
+        "inbox plan: {detail:?}"
+    );
+}

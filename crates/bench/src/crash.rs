@@ -17,7 +17,7 @@ use tsunagu_protocol::SendEnvelopeResponse;
 
 use crate::child::{free_port, load_average};
 use crate::corpus::{self, Job, Office};
-use crate::exchange::{Database, spawn_hub_on};
+use crate::exchange::{in_scratch_database, spawn_hub_on};
 
 /// `tsunagu-bench crash`.
 #[derive(Debug, Clone, clap::Args)]
@@ -58,21 +58,9 @@ pub fn run(args: CrashArgs) -> anyhow::Result<()> {
     if args.min_ms > args.max_ms {
         bail!("--min-ms must not exceed --max-ms");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
-        let dir = tempfile::Builder::new()
-            .prefix("tsunagu-crash-")
-            .tempdir()?;
-        let db = Database::create(args.database.as_deref(), dir.path()).await?;
-        let result = run_with(&args, dir.path(), db.url()).await;
-        db.drop_database().await;
-        if result.is_err() {
-            let kept = dir.keep();
-            eprintln!("logs kept in {}", kept.display());
-        }
-        result
+    let server = args.database.clone();
+    in_scratch_database("tsunagu-crash-", server.as_deref(), async |dir, url| {
+        run_with(&args, dir, url).await
     })
 }
 

@@ -62,18 +62,29 @@ pub fn run(args: ExchangeArgs) -> anyhow::Result<()> {
     if args.hubs == 0 || (args.hubs > 1 && args.database.is_none()) {
         bail!("--hubs must be 1, or more with --database postgres://… (one hub per SQLite file)");
     }
+    let server = args.database.clone();
+    in_scratch_database("tsunagu-bench-", server.as_deref(), async |dir, url| {
+        run_with(&args, dir, url).await
+    })
+}
+
+/// Runs `body` on a fresh runtime with a temp directory and a fresh database (SQLite in that
+/// directory, or a new database on the PostgreSQL `server`, dropped afterwards). On an error the
+/// directory (hub and baseline logs) is kept for whoever reads the error.
+pub(crate) fn in_scratch_database(
+    prefix: &str,
+    server: Option<&str>,
+    body: impl AsyncFnOnce(&std::path::Path, &str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let dir = tempfile::Builder::new()
-            .prefix("tsunagu-bench-")
-            .tempdir()?;
-        let db = Database::create(args.database.as_deref(), dir.path()).await?;
-        let result = run_with(&args, dir.path(), db.url()).await;
+        let dir = tempfile::Builder::new().prefix(prefix).tempdir()?;
+        let db = Database::create(server, dir.path()).await?;
+        let result = body(dir.path(), db.url()).await;
         db.drop_database().await;
         if result.is_err() {
-            // Keep the hub's and the baselines' logs for whoever reads the error.
             let kept = dir.keep();
             eprintln!("logs kept in {}", kept.display());
         }

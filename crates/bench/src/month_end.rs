@@ -15,7 +15,7 @@ use anyhow::{Context, bail};
 
 use crate::child::load_average;
 use crate::corpus::{self, Office};
-use crate::exchange::{Database, spawn_hub};
+use crate::exchange::{in_scratch_database, spawn_hub};
 use crate::load::{self, BuildRequest, ReceiveControl, percentiles, rate};
 
 /// `tsunagu-bench month-end`.
@@ -53,21 +53,9 @@ pub fn run(args: MonthEndArgs) -> anyhow::Result<()> {
             "--units (at least 2), --care-offices, --providers and --concurrency must be positive"
         );
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
-        let dir = tempfile::Builder::new()
-            .prefix("tsunagu-month-end-")
-            .tempdir()?;
-        let db = Database::create(args.database.as_deref(), dir.path()).await?;
-        let result = run_with(&args, dir.path(), db.url()).await;
-        db.drop_database().await;
-        if result.is_err() {
-            let kept = dir.keep();
-            eprintln!("logs kept in {}", kept.display());
-        }
-        result
+    let server = args.database.clone();
+    in_scratch_database("tsunagu-month-end-", server.as_deref(), async |dir, url| {
+        run_with(&args, dir, url).await
     })
 }
 

@@ -377,11 +377,9 @@ async fn postgres_store_behaviour() {
     db.cleanup().await;
 }
 
-/// Concurrent sends of distinct units all land once and keep the chain intact.
-async fn concurrent(store: Arc<dyn Store>) {
-    let a = office("0300000100_43");
-    let b = office("0300000200_11");
-    for id in [a, b] {
+/// Registers offices in 312029 (the concurrency tests need them as recipients).
+async fn create_offices<const N: usize>(store: &dyn Store, ids: [tsunagu_standard::OfficeId; N]) {
+    for id in ids {
         store
             .create_office(&Office {
                 office_id: id,
@@ -392,6 +390,13 @@ async fn concurrent(store: Arc<dyn Store>) {
             .await
             .unwrap();
     }
+}
+
+/// Concurrent sends of distinct units all land once and keep the chain intact.
+async fn concurrent(store: Arc<dyn Store>) {
+    let a = office("0300000100_43");
+    let b = office("0300000200_11");
+    create_offices(store.as_ref(), [a, b]).await;
     let mut tasks = Vec::new();
     for i in 0..40 {
         let s = store.clone();
@@ -437,17 +442,7 @@ async fn postgres_concurrent_sends() {
 async fn group_commit_isolates_failures(store: Arc<dyn Store>) {
     let a = office("0300000100_43");
     let b = office("0300000200_11");
-    for id in [a, b] {
-        store
-            .create_office(&Office {
-                office_id: id,
-                name: "x".into(),
-                municipality_code: "312029".into(),
-                created_at: T0,
-            })
-            .await
-            .unwrap();
-    }
+    create_offices(store.as_ref(), [a, b]).await;
     let first = store
         .send_envelope(envelope("env-taken", "20261125100000", "h"), T0)
         .await
@@ -537,16 +532,11 @@ async fn postgres_two_hubs_share_one_chain() {
     };
     let one = store::open(db.url(), 4).await.unwrap();
     let two = store::open(db.url(), 4).await.unwrap();
-    for id in [office("0300000100_43"), office("0300000200_11")] {
-        one.create_office(&Office {
-            office_id: id,
-            name: "x".into(),
-            municipality_code: "312029".into(),
-            created_at: T0,
-        })
-        .await
-        .unwrap();
-    }
+    create_offices(
+        one.as_ref(),
+        [office("0300000100_43"), office("0300000200_11")],
+    )
+    .await;
     let mut tasks = Vec::new();
     for i in 0..80 {
         let s = if i % 2 == 0 { one.clone() } else { two.clone() };

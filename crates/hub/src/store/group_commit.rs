@@ -206,7 +206,8 @@ async fn commit_jobs<B: BatchBackend>(backend: &B, jobs: Vec<Pending>) {
             }
         }
         Err(e) if single || matches!(e, StoreError::Unavailable(_)) => {
-            // Nothing to separate: every caller gets the error, and nothing was written.
+            // Nothing to separate: every caller gets the error. Nothing was acknowledged; if a
+            // lost connection hid a commit that did happen, resends are idempotent (200, same id).
             for pending in jobs {
                 let _ = pending.reply.send(Err(shared_error(&e)));
             }

@@ -87,10 +87,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/t/{token}/stop", post(timestudy_entry::stop))
         .route("/m/effect", get(effect::page))
         .route("/m/effect/assumptions", post(effect_settings::save_form))
-        .route(
-            "/m/effect/assumptions/reset",
-            post(effect_settings::reset),
-        )
+        .route("/m/effect/assumptions/reset", post(effect_settings::reset))
         .route("/m/effect/{name}", get(effect::csv))
         .route("/m/data", get(data::page))
         .route(

@@ -305,37 +305,62 @@ fn stamp() -> String {
     )
 }
 
-/// Checks every stored ciphertext against the SHA-256 its envelope's metadata names (an
-/// integrity check looks at the database's structure, not inside the blobs), 64 at a time.
-/// Evaluates to the number checked; returns `Err($failed(reason))` from the enclosing function
-/// at the first mismatch. A macro because the query is the same on both backends.
-macro_rules! check_blobs {
-    ($pool:expr, $failed:expr) => {{
-        let mut after = String::new();
-        let mut checked: u64 = 0;
-        loop {
-            let rows: Vec<(String, String, Vec<u8>)> = sqlx::query_as(
-                "SELECT b.envelope_id, e.ciphertext_sha256, b.ciphertext FROM envelope_blobs b \
-                 JOIN envelopes e ON e.envelope_id = b.envelope_id \
-                 WHERE b.envelope_id > $1 ORDER BY b.envelope_id LIMIT 64",
-            )
-            .bind(&after)
-            .fetch_all($pool)
-            .await
-            .map_err(|e| $failed(format!("暗号文を読めません: {e}")))?;
-            let Some(last) = rows.last() else { break };
-            after = last.0.clone();
-            for (id, sha, bytes) in &rows {
-                if crate::sha256_hex(bytes) != *sha {
-                    return Err($failed(format!(
-                        "封筒 {id} の暗号文がメタデータのハッシュ値と一致しません"
-                    )));
-                }
-                checked += 1;
+/// What every verification reads, on either backend: the audit chain, the rows per table (listed
+/// by `$list_tables`, a query of table names) and every ciphertext against its SHA-256.
+/// Evaluates to `Result<(AuditVerification, Vec<(String, i64)>, u64), BackupError>`; a macro
+/// because the two stores' pools have different types.
+macro_rules! verify_contents {
+    ($store:expr, $list_tables:expr, $failed:expr) => {
+        async {
+            let audit = $store
+                .verify_audit()
+                .await
+                .map_err(|e| $failed(format!("監査ログを読めません: {e}")))?;
+            if let Some(b) = &audit.first_broken {
+                return Err($failed(format!(
+                    "監査ログの連鎖が行 {} で壊れています: {}",
+                    b.seq, b.reason
+                )));
             }
+            let names: Vec<String> = sqlx::query_scalar($list_tables)
+                .fetch_all($store.pool())
+                .await
+                .map_err(|e| $failed(format!("表の一覧を読めません: {e}")))?;
+            let mut tables = Vec::new();
+            for name in names {
+                let sql = format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\""));
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one($store.pool())
+                    .await
+                    .map_err(|e| $failed(format!("表 {name} を数えられません: {e}")))?;
+                tables.push((name, n));
+            }
+            let mut after = String::new();
+            let mut blobs_checked: u64 = 0;
+            loop {
+                let rows: Vec<(String, String, Vec<u8>)> = sqlx::query_as(
+                    "SELECT b.envelope_id, e.ciphertext_sha256, b.ciphertext FROM envelope_blobs b \
+                     JOIN envelopes e ON e.envelope_id = b.envelope_id \
+                     WHERE b.envelope_id > $1 ORDER BY b.envelope_id LIMIT 64",
+                )
+                .bind(&after)
+                .fetch_all($store.pool())
+                .await
+                .map_err(|e| $failed(format!("暗号文を読めません: {e}")))?;
+                let Some(last) = rows.last() else { break };
+                after = last.0.clone();
+                for (id, sha, bytes) in &rows {
+                    if crate::sha256_hex(bytes) != *sha {
+                        return Err($failed(format!(
+                            "封筒 {id} の暗号文がメタデータのハッシュ値と一致しません"
+                        )));
+                    }
+                    blobs_checked += 1;
+                }
+            }
+            Ok((audit, tables, blobs_checked))
         }
-        checked
-    }};
+    };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,36 +443,9 @@ pub async fn verify_sqlite_file(path: &Path) -> Result<Verified, BackupError> {
     let store = SqliteStore::open(path, 1)
         .await
         .map_err(|e| failed(format!("ハブのデータベースとして開けません: {e}")))?;
-    let result = async {
-        let audit = store
-            .verify_audit()
-            .await
-            .map_err(|e| failed(format!("監査ログを読めません: {e}")))?;
-        if let Some(b) = &audit.first_broken {
-            return Err(failed(format!(
-                "監査ログの連鎖が行 {} で壊れています: {}",
-                b.seq, b.reason
-            )));
-        }
-        let names: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        )
-        .fetch_all(store.pool())
-        .await
-        .map_err(|e| failed(format!("表の一覧を読めません: {e}")))?;
-        let mut tables = Vec::new();
-        for name in names {
-            let sql = format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\""));
-            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .fetch_one(store.pool())
-                .await
-                .map_err(|e| failed(format!("表 {name} を数えられません: {e}")))?;
-            tables.push((name, n));
-        }
-        let blobs_checked = check_blobs!(store.pool(), failed);
-        Ok((audit, tables, blobs_checked))
-    }
-    .await;
+    let list_tables = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+                  ORDER BY name";
+    let result = verify_contents!(store, list_tables, failed).await;
     // Closing the last connection checkpoints and removes the -wal file: one self-contained file.
     store.pool().close().await;
     let (audit, tables, blobs_checked) = result?;
@@ -852,36 +850,9 @@ pub async fn restore_postgres(
     let store = PgStore::connect(url, 2)
         .await
         .map_err(|e| failed(format!("ハブのデータベースとして開けません: {e}")))?;
-    let result = async {
-        let audit = store
-            .verify_audit()
-            .await
-            .map_err(|e| failed(format!("監査ログを読めません: {e}")))?;
-        if let Some(b) = &audit.first_broken {
-            return Err(failed(format!(
-                "監査ログの連鎖が行 {} で壊れています: {}",
-                b.seq, b.reason
-            )));
-        }
-        let names: Vec<String> = sqlx::query_scalar(
-            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
-        )
-        .fetch_all(store.pool())
-        .await
-        .map_err(|e| failed(format!("表の一覧を読めません: {e}")))?;
-        let mut tables = Vec::new();
-        for name in names {
-            let sql = format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\""));
-            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .fetch_one(store.pool())
-                .await
-                .map_err(|e| failed(format!("表 {name} を数えられません: {e}")))?;
-            tables.push((name, n));
-        }
-        let blobs_checked = check_blobs!(store.pool(), failed);
-        Ok((audit, tables, blobs_checked))
-    }
-    .await;
+    let list_tables = "SELECT table_name::text FROM information_schema.tables \
+                  WHERE table_schema = 'public' ORDER BY 1";
+    let result = verify_contents!(store, list_tables, failed).await;
     store.pool().close().await;
     let (audit, tables, blobs_checked) = result?;
     let bytes = std::fs::metadata(file).map_or(0, |m| m.len());

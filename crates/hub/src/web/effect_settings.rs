@@ -16,11 +16,10 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use tsunagu_insight::effect::{EffectError, EffectParams};
 
-use super::city;
 use super::session::{MuniUser, see_other};
+use super::{city, muni_setting};
 use crate::error::WebError;
 use crate::startup::AppState;
-use crate::store::MuniSetting;
 
 /// The setting's name in `muni_settings`.
 pub const SETTING: &str = "effect_params";
@@ -79,16 +78,6 @@ pub fn parse_number(raw: &str) -> Option<f64> {
 }
 
 impl EffectOverrides {
-    /// Reads the stored setting (none stored: no changes). A value that does not parse is a
-    /// corrupt database, not a user error.
-    pub fn from_setting(s: Option<&MuniSetting>) -> Result<Self, WebError> {
-        match s {
-            Some(s) => serde_json::from_str(&s.value)
-                .map_err(|e| WebError::Internal(format!("effect params json: {e}"))),
-            None => Ok(Self::default()),
-        }
-    }
-
     /// `base` (defaults, or the city's study) with these numbers, each saying when and by
     /// whom it was set and what it replaced; the model's own error when they do not fit
     /// together.
@@ -192,11 +181,7 @@ pub fn read_form(
 
 /// The account's changes and the stored version (0: none stored yet).
 pub async fn load(state: &AppState, muni_id: &str) -> Result<(EffectOverrides, i64), WebError> {
-    let s = state.store.muni_setting(muni_id, SETTING).await?;
-    Ok((
-        EffectOverrides::from_setting(s.as_ref())?,
-        s.map_or(0, |s| s.version),
-    ))
+    muni_setting::load(state, muni_id, SETTING).await
 }
 
 async fn save(
@@ -205,27 +190,8 @@ async fn save(
     o: &EffectOverrides,
     version: i64,
 ) -> Result<(), WebError> {
-    let json = serde_json::to_string(o)
-        .map_err(|e| WebError::Internal(format!("effect params json: {e}")))?;
-    let written = state
-        .store
-        .put_muni_setting(
-            &user.muni_id,
-            SETTING,
-            &json,
-            version,
-            crate::now_unix(),
-            &user.session.user.login,
-        )
-        .await?;
-    if written {
-        Ok(())
-    } else {
-        Err(WebError::BadInput(
-            "E-WEB-EFFECT ほかの人が同時に前提を変更しました。画面を開き直してから、もう一度入力してください。"
-                .into(),
-        ))
-    }
+    let conflict = "E-WEB-EFFECT ほかの人が同時に前提を変更しました。画面を開き直してから、もう一度入力してください。";
+    muni_setting::save(state, user, SETTING, o, version, conflict).await
 }
 
 /// The version the form was shown with (its hidden field), so a save over someone else's

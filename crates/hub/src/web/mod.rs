@@ -20,6 +20,7 @@ pub mod invite;
 pub mod login;
 pub mod login_limit;
 pub mod map;
+pub mod muni_setting;
 pub mod offices;
 pub mod operator;
 pub mod outreach;

@@ -14,11 +14,10 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use tsunagu_insight::survey::{Question, QuestionKind, Survey};
 
-use super::city;
 use super::session::{MuniUser, see_other};
+use super::{city, muni_setting};
 use crate::error::WebError;
 use crate::startup::AppState;
-use crate::store::MuniSetting;
 
 /// The setting's name in `muni_settings`.
 pub const SETTING: &str = "survey_questions";
@@ -41,16 +40,6 @@ pub struct CustomQuestions {
 }
 
 impl CustomQuestions {
-    /// Reads the stored setting (none stored: no questions). A value that does not parse is
-    /// a corrupt database, not a user error.
-    pub fn from_setting(s: Option<&MuniSetting>) -> Result<Self, WebError> {
-        match s {
-            Some(s) => serde_json::from_str(&s.value)
-                .map_err(|e| WebError::Internal(format!("survey questions json: {e}"))),
-            None => Ok(Self::default()),
-        }
-    }
-
     /// The built-in survey with these questions after it.
     pub fn survey(&self) -> Survey {
         let mut s = city::builtin_survey();
@@ -157,11 +146,7 @@ pub fn check_new(
 
 /// The account's questions and the stored version (0: none stored yet).
 pub async fn load(state: &AppState, muni_id: &str) -> Result<(CustomQuestions, i64), WebError> {
-    let s = state.store.muni_setting(muni_id, SETTING).await?;
-    Ok((
-        CustomQuestions::from_setting(s.as_ref())?,
-        s.map_or(0, |s| s.version),
-    ))
+    muni_setting::load(state, muni_id, SETTING).await
 }
 
 async fn save(
@@ -170,27 +155,8 @@ async fn save(
     q: &CustomQuestions,
     version: i64,
 ) -> Result<(), WebError> {
-    let json = serde_json::to_string(q)
-        .map_err(|e| WebError::Internal(format!("survey questions json: {e}")))?;
-    let written = state
-        .store
-        .put_muni_setting(
-            &user.muni_id,
-            SETTING,
-            &json,
-            version,
-            crate::now_unix(),
-            &user.session.user.login,
-        )
-        .await?;
-    if written {
-        Ok(())
-    } else {
-        Err(WebError::BadInput(
-            "E-WEB-SURVEY-Q ほかの人が同時に設問を変更しました。画面を開き直してからもう一度操作してください。"
-                .into(),
-        ))
-    }
+    let conflict = "E-WEB-SURVEY-Q ほかの人が同時に設問を変更しました。画面を開き直してからもう一度操作してください。";
+    muni_setting::save(state, user, SETTING, q, version, conflict).await
 }
 
 /// `POST /m/survey/questions`: adds one question of the city's own.

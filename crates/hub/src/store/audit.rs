@@ -102,6 +102,44 @@ pub struct AuditRow {
     pub hash: String,
 }
 
+/// The last row of the audit chain, carried from one append to the next inside a transaction.
+pub(crate) struct AuditTip {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl AuditTip {
+    /// The row that follows the tip for `event`, to be inserted; the tip moves to it.
+    pub fn next(&mut self, event: &AuditEvent, at: i64) -> AuditRow {
+        let seq = self.seq + 1;
+        let detail = event.detail.to_string();
+        let event_name = event.kind.as_str();
+        let hash = row_hash(
+            &self.hash,
+            seq,
+            at,
+            event_name,
+            event.office_id.as_deref(),
+            event.device_id.as_deref(),
+            event.envelope_id.as_deref(),
+            &detail,
+        );
+        let prev_hash = std::mem::replace(&mut self.hash, hash.clone());
+        self.seq = seq;
+        AuditRow {
+            seq,
+            at,
+            event: event_name.to_string(),
+            office_id: event.office_id.clone(),
+            device_id: event.device_id.clone(),
+            envelope_id: event.envelope_id.clone(),
+            detail,
+            prev_hash,
+            hash,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Canonical<'a> {
     seq: i64,

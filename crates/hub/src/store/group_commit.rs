@@ -10,7 +10,8 @@
 //! Inside the transaction a batch costs a fixed number of statements, not a few per job: the
 //! sends' duplicate check, envelope rows, blobs, the receipts' reads and writes and the audit
 //! rows are each one multi-row statement (PostgreSQL pays a network round trip per statement).
-//! The audit chain is computed in memory from the tip read at the start of the batch.
+//! The audit chain is computed in memory from the tip read at the start of the batch
+//! ([`AuditTip`]).
 //!
 //! When one job of a batch fails with a database error, the whole batch is rolled back and each
 //! job is run again in a transaction of its own, so a bad job cannot fail its neighbours and every
@@ -23,7 +24,7 @@ use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
 use tsunagu_standard::OfficeId;
 
-use super::audit::{AuditEvent, row_hash};
+use super::audit::AuditTip;
 use super::{NewEnvelope, NewReceipt, ReceiptOutcome, SendOutcome, StoreError, StoreResult};
 
 /// At most this many jobs per transaction: bounds how long the lock is held and how long the
@@ -63,57 +64,6 @@ pub(super) enum WriteOutput {
     Sent(SendOutcome),
     Downloaded,
     Receipt(ReceiptOutcome),
-}
-
-/// The last row of the audit chain, carried from one append to the next inside a transaction.
-pub(super) struct AuditTip {
-    pub seq: i64,
-    pub hash: String,
-}
-
-impl AuditTip {
-    /// The row that follows the tip for `event`; the tip moves to it.
-    pub fn next(&mut self, event: &AuditEvent, at: i64) -> AuditRowToInsert {
-        let seq = self.seq + 1;
-        let detail = event.detail.to_string();
-        let event_name = event.kind.as_str();
-        let hash = row_hash(
-            &self.hash,
-            seq,
-            at,
-            event_name,
-            event.office_id.as_deref(),
-            event.device_id.as_deref(),
-            event.envelope_id.as_deref(),
-            &detail,
-        );
-        let prev_hash = std::mem::replace(&mut self.hash, hash.clone());
-        self.seq = seq;
-        AuditRowToInsert {
-            seq,
-            at,
-            event: event_name,
-            office_id: event.office_id.clone(),
-            device_id: event.device_id.clone(),
-            envelope_id: event.envelope_id.clone(),
-            detail,
-            prev_hash,
-            hash,
-        }
-    }
-}
-
-/// An audit row computed in memory, inserted with the rest of its batch.
-pub(super) struct AuditRowToInsert {
-    pub seq: i64,
-    pub at: i64,
-    pub event: &'static str,
-    pub office_id: Option<String>,
-    pub device_id: Option<String>,
-    pub envelope_id: Option<String>,
-    pub detail: String,
-    pub prev_hash: String,
-    pub hash: String,
 }
 
 /// A backend's part: open a transaction holding the write lock, run the jobs in it, commit.

@@ -20,10 +20,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, Postgres, QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tsunagu_standard::OfficeId;
 
-use super::audit::{AuditEvent, AuditKind, AuditRow, GENESIS_HASH};
-use super::group_commit::{
-    AuditRowToInsert, AuditTip, BatchBackend, GroupWriter, WriteJob, WriteOutput,
-};
+use super::audit::{AuditEvent, AuditKind, AuditRow, AuditTip, GENESIS_HASH};
+use super::group_commit::{BatchBackend, GroupWriter, WriteJob, WriteOutput};
 use super::web::{
     EdgeCount, MuniFile, Municipality, StoredSnapshot, SurveyLink, SurveyLinkRow, WebSession,
     WebStore, WebUser, WebUserRow, web_store_methods,
@@ -391,7 +389,7 @@ macro_rules! impl_store {
             }
 
             /// Inserts audit rows computed in memory, several hundred per statement.
-            async fn insert_audit_rows(tx: &mut Transaction<'static, $db>, rows: &[AuditRowToInsert]) -> StoreResult<()> {
+            async fn insert_audit_rows(tx: &mut Transaction<'static, $db>, rows: &[AuditRow]) -> StoreResult<()> {
                 for chunk in rows.chunks(500) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO audit_log (seq, at, event, office_id, device_id, envelope_id, detail, prev_hash, hash) ",
@@ -399,7 +397,7 @@ macro_rules! impl_store {
                     q.push_values(chunk, |mut b, r| {
                         b.push_bind(r.seq)
                             .push_bind(r.at)
-                            .push_bind(r.event)
+                            .push_bind(r.event.as_str())
                             .push_bind(r.office_id.as_deref())
                             .push_bind(r.device_id.as_deref())
                             .push_bind(r.envelope_id.as_deref())
@@ -459,7 +457,7 @@ macro_rules! impl_store {
             async fn sends_in(
                 tx: &mut Transaction<'static, $db>,
                 tip: &mut AuditTip,
-                audit: &mut Vec<AuditRowToInsert>,
+                audit: &mut Vec<AuditRow>,
                 sends: &[(usize, &NewEnvelope, i64)],
                 outputs: &mut [Option<StoreResult<WriteOutput>>],
             ) -> StoreResult<()> {
@@ -606,7 +604,7 @@ macro_rules! impl_store {
             async fn receipts_in(
                 tx: &mut Transaction<'static, $db>,
                 tip: &mut AuditTip,
-                audit: &mut Vec<AuditRowToInsert>,
+                audit: &mut Vec<AuditRow>,
                 receipts: &[(usize, &NewReceipt, i64)],
                 outputs: &mut [Option<StoreResult<WriteOutput>>],
             ) -> StoreResult<()> {

@@ -7,6 +7,7 @@
 mod audit;
 mod group_commit;
 mod partner_reports;
+pub mod pg_settings;
 mod sql;
 mod web;
 

@@ -165,6 +165,7 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        super::pg_settings::warn_about(&pool).await;
         let writer = GroupWriter::spawn(PgBatch { pool: pool.clone() });
         Ok(Self { pool, writer })
     }

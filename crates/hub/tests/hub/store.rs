@@ -594,3 +594,51 @@ async fn sqlite_inbox_uses_the_pending_index() {
         "inbox plan: {detail:?}"
     );
 }
+
+/// Envelope ciphertext is never vacuumed for inserts alone (migration 0007): the insert-triggered
+/// vacuum of its TOAST table stalled sends for seconds after a burst (docs/performance.md).
+#[tokio::test]
+async fn postgres_blob_table_skips_insert_vacuum() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let s = store::PgStore::connect(db.url(), 2).await.unwrap();
+    let (table, toast): (Vec<String>, Vec<String>) = sqlx::query_as(
+        "SELECT coalesce(c.reloptions, '{}'), coalesce(t.reloptions, '{}') \
+         FROM pg_class c JOIN pg_class t ON t.oid = c.reltoastrelid \
+         WHERE c.oid = 'envelope_blobs'::regclass",
+    )
+    .fetch_one(s.pool())
+    .await
+    .unwrap();
+    let wanted = "autovacuum_vacuum_insert_threshold=-1".to_string();
+    assert!(table.contains(&wanted), "envelope_blobs: {table:?}");
+    assert!(toast.contains(&wanted), "its TOAST table: {toast:?}");
+    // Vacuums for deleted rows (after retention) stay on.
+    assert!(!table.iter().any(|o| o.starts_with("autovacuum_enabled")));
+    drop(s);
+    db.cleanup().await;
+}
+
+/// The hub reads the server's WAL buffer size at start and names it when it is below what the
+/// month-end load needs; the advice agrees with the server's own figure.
+#[tokio::test]
+async fn postgres_settings_advice_names_small_wal_buffers() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let s = store::PgStore::connect(db.url(), 2).await.unwrap();
+    let (bytes,): (i64,) = sqlx::query_as("SELECT pg_size_bytes(current_setting('wal_buffers'))")
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    let advice = store::pg_settings::advice(s.pool()).await.unwrap();
+    let named = advice.iter().any(|a| a.setting == "wal_buffers");
+    assert_eq!(named, bytes < 64 * 1024 * 1024, "wal_buffers {bytes} B: {advice:?}");
+    if let Some(a) = advice.iter().find(|a| a.setting == "wal_buffers") {
+        assert_eq!(a.recommended, "128MB");
+        assert!(!a.current.is_empty());
+    }
+    drop(s);
+    db.cleanup().await;
+}

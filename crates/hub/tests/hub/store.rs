@@ -634,7 +634,11 @@ async fn postgres_settings_advice_names_small_wal_buffers() {
         .unwrap();
     let advice = store::pg_settings::advice(s.pool()).await.unwrap();
     let named = advice.iter().any(|a| a.setting == "wal_buffers");
-    assert_eq!(named, bytes < 64 * 1024 * 1024, "wal_buffers {bytes} B: {advice:?}");
+    assert_eq!(
+        named,
+        bytes < 64 * 1024 * 1024,
+        "wal_buffers {bytes} B: {advice:?}"
+    );
     if let Some(a) = advice.iter().find(|a| a.setting == "wal_buffers") {
         assert_eq!(a.recommended, "128MB");
         assert!(!a.current.is_empty());

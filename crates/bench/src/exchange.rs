@@ -12,6 +12,7 @@ use tsunagu_protocol::{ROUTING_HEADER, routes};
 use crate::baseline;
 use crate::child::{ChildProc, Memory, load_average};
 use crate::corpus::{self, Job, Office};
+use crate::cpu_limit::CpuLimit;
 use crate::load::{self, BuildRequest, PutOutcome, ReceiveControl, percentiles, rate};
 
 /// `tsunagu-bench exchange`.
@@ -50,6 +51,9 @@ pub struct ExchangeArgs {
     /// ハブのプロセス数。2 以上では同じ PostgreSQL に複数のハブを起動し、1 台と全台の全力送信を比べる（PostgreSQL のみ）
     #[arg(long, default_value_t = 1)]
     pub hubs: usize,
+    /// ハブ 1 プロセスあたりの CPU 上限（コア数、例: 0.5）。cgroup で制限し、ハブを別の機械に置いた場合を 1 台の機械で再現する（root が必要）
+    #[arg(long, value_name = "CORES")]
+    pub hub_cpus: Option<f64>,
 }
 
 pub fn run(args: ExchangeArgs) -> anyhow::Result<()> {
@@ -295,12 +299,26 @@ async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> a
         .timeout(Duration::from_secs(60))
         .build()?;
 
+    // Declared before the hubs so that it is dropped after them (a cgroup goes once empty).
+    let mut cpu_limits = Vec::new();
     let (hub, base) = spawn_hub(dir, db_url, args.hub_pool, 0)?;
     // Further hubs on the same PostgreSQL database (started now so their startup and migration
     // check are not timed); they serve only the "several hubs" phase.
     let mut more_hubs = Vec::new();
     for k in 1..args.hubs {
         more_hubs.push(spawn_hub(dir, db_url, args.hub_pool, k)?);
+    }
+    if let Some(cpus) = args.hub_cpus {
+        let pids = std::iter::once(hub.pid()).chain(more_hubs.iter().map(|(h, _)| h.pid()));
+        for (k, pid) in pids.enumerate() {
+            let limit = CpuLimit::create(
+                &format!("tsunagu-bench-{}-hub-{k}", std::process::id()),
+                cpus,
+            )?;
+            limit.add(pid)?;
+            cpu_limits.push(limit);
+        }
+        println!("each hub process limited to {cpus} CPU cores (cgroup cpu quota)");
     }
 
     let t = Instant::now();

@@ -10,6 +10,7 @@
 mod baseline;
 mod child;
 mod corpus;
+mod cpu_limit;
 mod crash;
 mod exchange;
 mod load;

@@ -93,10 +93,16 @@ mod tests {
                 return;
             }
         };
-        let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
         limit.add(child.id()).unwrap();
         let procs = std::fs::read_to_string(limit.dir.join("cgroup.procs")).unwrap();
-        assert!(procs.lines().any(|l| l.trim() == child.id().to_string()), "{procs}");
+        assert!(
+            procs.lines().any(|l| l.trim() == child.id().to_string()),
+            "{procs}"
+        );
         let quota = std::fs::read_to_string(limit.dir.join("cpu.cfs_quota_us"))
             .or_else(|_| std::fs::read_to_string(limit.dir.join("cpu.max")))
             .unwrap();

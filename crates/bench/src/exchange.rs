@@ -374,6 +374,14 @@ async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> a
             .await;
             let memory = axum_proc.memory();
             axum_proc.stop();
+            if let Some(url) = pg {
+                // Its 20,000 bodies would otherwise get an insert-triggered vacuum of their TOAST
+                // table (14.5 s seen) while the hub's phases run in the same database.
+                let mut conn = sqlx::PgConnection::connect(url).await?;
+                sqlx::query("DROP TABLE IF EXISTS bench_baseline_bodies")
+                    .execute(&mut conn)
+                    .await?;
+            }
             rows.push(Row {
                 name: match pg {
                     None => "baseline: minimal axum, 1 SQLite tx per body (WAL, synchronous=FULL)",

@@ -19,6 +19,7 @@
 //! unknown envelope) are answers, not errors, and do not break a batch.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
@@ -96,9 +97,11 @@ pub(super) struct GroupWriter {
 
 impl GroupWriter {
     /// Starts the writer task on the current tokio runtime.
-    pub fn spawn<B: BatchBackend>(backend: B) -> Self {
+    /// With `batch_timeout`, a batch the database does not finish in time fails as
+    /// "unavailable" (a silently dead network would otherwise hold every writer for minutes).
+    pub fn spawn<B: BatchBackend>(backend: B, batch_timeout: Option<Duration>) -> Self {
         let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run_writer(Arc::new(backend), rx));
+        tokio::spawn(run_writer(Arc::new(backend), rx, batch_timeout));
         Self { queue }
     }
 
@@ -119,7 +122,11 @@ fn writer_gone() -> StoreError {
     ))
 }
 
-async fn run_writer<B: BatchBackend>(backend: Arc<B>, mut rx: mpsc::Receiver<Pending>) {
+async fn run_writer<B: BatchBackend>(
+    backend: Arc<B>,
+    mut rx: mpsc::Receiver<Pending>,
+    batch_timeout: Option<Duration>,
+) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_JOBS);
     while let Some(first) = rx.recv().await {
         let mut bytes = first.job.bytes();
@@ -138,7 +145,7 @@ async fn run_writer<B: BatchBackend>(backend: Arc<B>, mut rx: mpsc::Receiver<Pen
         // A panic in a job would kill the writer and leave every later caller waiting; run the
         // batch in its own task so a panic only fails this batch's callers.
         let backend = Arc::clone(&backend);
-        let handle = tokio::spawn(async move { commit_jobs(&*backend, jobs).await });
+        let handle = tokio::spawn(async move { commit_jobs(&*backend, jobs, batch_timeout).await });
         if let Err(e) = handle.await {
             tracing::error!(error = %e, "store writer batch panicked; its callers got an error");
         }
@@ -146,9 +153,9 @@ async fn run_writer<B: BatchBackend>(backend: Arc<B>, mut rx: mpsc::Receiver<Pen
 }
 
 /// Runs `jobs` as one transaction; on a database error, once more each on its own.
-async fn commit_jobs<B: BatchBackend>(backend: &B, jobs: Vec<Pending>) {
+async fn commit_jobs<B: BatchBackend>(backend: &B, jobs: Vec<Pending>, limit: Option<Duration>) {
     let single = jobs.len() == 1;
-    match run_batch(backend, &jobs).await {
+    match run_batch_within(backend, &jobs, limit).await {
         Ok(outputs) => {
             for (pending, output) in jobs.into_iter().zip(outputs) {
                 // The caller may have gone away (client disconnected); the write stands.
@@ -166,12 +173,39 @@ async fn commit_jobs<B: BatchBackend>(backend: &B, jobs: Vec<Pending>) {
             tracing::warn!(error = %e, jobs = jobs.len(), "store batch rolled back; running its jobs one by one");
             for pending in jobs {
                 let one = std::slice::from_ref(&pending);
-                let result = match run_batch(backend, one).await {
+                let result = match run_batch_within(backend, one, limit).await {
                     Ok(mut outputs) => outputs.remove(0),
                     Err(e) => Err(e),
                 };
                 let _ = pending.reply.send(result);
             }
+        }
+    }
+}
+
+/// [`run_batch`], failing as unavailable after `limit`. Dropping the unfinished batch drops its
+/// transaction: nothing of it is acknowledged, and a commit the database did make unseen is
+/// harmless because resends are idempotent.
+async fn run_batch_within<B: BatchBackend>(
+    backend: &B,
+    jobs: &[Pending],
+    limit: Option<Duration>,
+) -> StoreResult<Vec<StoreResult<WriteOutput>>> {
+    let Some(limit) = limit else {
+        return run_batch(backend, jobs).await;
+    };
+    match tokio::time::timeout(limit, run_batch(backend, jobs)).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!(
+                jobs = jobs.len(),
+                limit_secs = limit.as_secs_f64(),
+                "store batch got no answer from the database in time; failed as unavailable"
+            );
+            Err(StoreError::Unavailable(sqlx::Error::Protocol(format!(
+                "the database did not answer within {:.0} s",
+                limit.as_secs_f64()
+            ))))
         }
     }
 }

@@ -8,6 +8,7 @@ mod audit;
 mod group_commit;
 mod partner_reports;
 pub mod pg_settings;
+mod pg_timeouts;
 mod sql;
 mod web;
 
@@ -17,6 +18,7 @@ use tsunagu_standard::OfficeId;
 
 pub use audit::{AuditEvent, AuditKind, AuditRow, AuditVerification, BrokenRow, GENESIS_HASH};
 pub use partner_reports::{PartnerMention, PartnerReportStore, StoredPartnerReport};
+pub use pg_timeouts::PgTimeouts;
 pub use sql::{PgStore, SqliteStore};
 pub use web::{
     EdgeCount, LoginFailures, MuniFile, MuniSetting, Municipality, StoredSnapshot, SurveyLink,
@@ -81,7 +83,8 @@ impl From<sqlx::Error> for StoreError {
 /// connect now). Found by tests/hub/pg_outage.rs: a query in flight at `pg_ctl stop -m fast`
 /// was answered 500.
 fn pg_server_unavailable(code: &str) -> bool {
-    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+    // 55P03: lock_timeout ran out (another hub's transaction holds the writers' lock).
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "55P03")
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -22,6 +22,7 @@ use tsunagu_standard::OfficeId;
 
 use super::audit::{AuditEvent, AuditKind, AuditRow, AuditTip, GENESIS_HASH};
 use super::group_commit::{BatchBackend, GroupWriter, WriteJob, WriteOutput};
+use super::pg_timeouts::PgTimeouts;
 use super::web::{
     EdgeCount, MuniFile, Municipality, StoredSnapshot, SurveyLink, SurveyLinkRow, WebSession,
     WebStore, WebUser, WebUserRow, web_store_methods,
@@ -89,10 +90,14 @@ impl SqliteStore {
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let write_lock = Arc::new(tokio::sync::Mutex::new(()));
-        let writer = GroupWriter::spawn(SqliteBatch {
-            pool: pool.clone(),
-            write_lock: Arc::clone(&write_lock),
-        });
+        // A local file: no network to go silent, so no batch timeout.
+        let writer = GroupWriter::spawn(
+            SqliteBatch {
+                pool: pool.clone(),
+                write_lock: Arc::clone(&write_lock),
+            },
+            None,
+        );
         Ok(Self {
             pool,
             write_lock,
@@ -159,14 +164,23 @@ async fn pg_begin_locked(pool: &PgPool) -> StoreResult<Transaction<'static, Post
 impl PgStore {
     /// Connects to `url` and migrates.
     pub async fn connect(url: &str, pool_size: u32) -> StoreResult<Self> {
+        Self::connect_with(url, pool_size, PgTimeouts::default()).await
+    }
+
+    /// [`PgStore::connect`] with other bounds on waiting for the server (tests use short ones).
+    pub async fn connect_with(
+        url: &str,
+        pool_size: u32,
+        timeouts: PgTimeouts,
+    ) -> StoreResult<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(pool_size.max(2))
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect(url)
+            .connect_with(timeouts.connect_options(url)?)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         super::pg_settings::warn_about(&pool).await;
-        let writer = GroupWriter::spawn(PgBatch { pool: pool.clone() });
+        let writer = GroupWriter::spawn(PgBatch { pool: pool.clone() }, Some(timeouts.write_batch));
         Ok(Self { pool, writer })
     }
 

@@ -9,6 +9,7 @@ mod cli;
 mod connections;
 mod helpers;
 mod partner_reports;
+mod pg_dead_network;
 mod pg_outage;
 mod serving;
 mod store;

@@ -8,21 +8,25 @@
 //! (ALPN `http/1.1` under TLS); a reverse proxy in front may offer HTTP/2 to clients.
 //!
 //! Limits against slow, idle and hostile clients (issue 6; measured in docs/reliability.md):
-//! - at most `max_connections` open at once; at the cap the loop stops accepting (new clients
-//!   wait in the listen backlog) and above 75 % of it waiting connections get a shorter deadline;
+//! - at most `max_connections` open at once; at the cap a new client takes the place of the
+//!   connection that has waited longest for a request (as nginx reuses idle keep-alive
+//!   connections), and only when every connection is in a request does the loop stop accepting
+//!   (new clients wait in the listen backlog); above 75 % of the cap waiting connections get a
+//!   shorter deadline;
 //! - request line and headers at most [`MAX_HEADER_BYTES`] and [`MAX_HEADERS`] (431 above);
 //! - a request body must keep coming: no gap longer than `header_read_timeout_secs`, and at least
 //!   `min_body_bytes_per_sec` on average after that (408, connection closed);
 //! - an answer must keep leaving: a client that accepts nothing for `request_timeout_secs` is
 //!   disconnected.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -37,7 +41,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 use tower::BoxError;
 use tsunagu_protocol::ErrorCode;
@@ -119,6 +123,15 @@ const PRESSURE_OFF_PERCENT: usize = 60;
 /// The "connection limit reached" warning is logged at most this often (a flood must not flood
 /// the log as well).
 const LIMIT_LOG_EVERY: Duration = Duration::from_secs(10);
+/// At the cap with a client accepted but no slot, how often to look again for an idle connection
+/// to close (all were in a request, or the one asked declined because a request had just come).
+const EVICT_RETRY: Duration = Duration::from_millis(50);
+/// A connection idle for less than this is not closed to make room. Without it a flood of
+/// sockets that reconnect at once churns the cap faster than an honest client, just connected,
+/// can send its first request (over TLS two round trips after connecting), and the honest client
+/// is the one closed. Half a second covers a slow network and still lets the cap turn over
+/// thousands of times a second.
+const EVICT_GRACE: Duration = Duration::from_millis(500);
 
 /// How the accept loop treats connections.
 #[derive(Clone)]
@@ -131,8 +144,9 @@ pub struct ServeOptions {
     /// A client that accepts no byte of an answer for this long is disconnected (it stopped
     /// reading a download, or vanished without a reset).
     pub write_stall_timeout: Duration,
-    /// Connections open at once. At the cap the hub stops accepting until one closes; new clients
-    /// wait in the kernel's listen backlog.
+    /// Connections open at once. At the cap a new client takes the place of the connection that
+    /// has waited longest for a request; if all are in a request, the hub stops accepting until
+    /// one closes and new clients wait in the kernel's listen backlog.
     pub max_connections: usize,
     /// After `header_read_timeout`, a request body must have arrived at this average rate
     /// (bytes per second) or the request is answered 408 and the connection closed. 0 turns the
@@ -228,6 +242,12 @@ struct Limits {
     pressure: watch::Sender<bool>,
     /// Connections closed early because they waited for a request under pressure (for the log).
     shed: AtomicU64,
+    /// Every open connection's activity, so that at the cap the accept loop can find the one
+    /// waiting longest for a request. A linear scan: it runs only at the cap, once per new client.
+    conns: Mutex<HashMap<u64, Arc<Activity>>>,
+    next_id: AtomicU64,
+    /// Connections closed to make room for a new one at the cap (for the log).
+    evicted: AtomicU64,
 }
 
 impl Limits {
@@ -246,16 +266,54 @@ impl Limits {
             std::mem::replace(high, next) != next
         });
     }
+
+    fn register(&self, activity: Arc<Activity>) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.conns
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, activity);
+        id
+    }
+
+    /// Asks the connection that has waited longest for a request to close; none if every open
+    /// connection is in a request or has waited less than [`EVICT_GRACE`]. The connection itself
+    /// decides (see [`evicted`]): a request may reach it between this scan and its closing.
+    ///
+    /// Connections that never sent a request go first, kept-alive ones between requests only
+    /// when none is left: under a flood of idle connections (which reconnect within
+    /// milliseconds) a client that keeps its connection and pauses between requests would
+    /// otherwise soon be the longest idle, and closing a kept-alive connection can race with the
+    /// client's next request (which it must then retry).
+    fn evict_longest_idle(&self) {
+        let conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
+        let longest = conns
+            .values()
+            .filter_map(|a| {
+                let since = a.idle_since().filter(|t| t.elapsed() >= EVICT_GRACE)?;
+                Some(((a.served.load(Ordering::Relaxed), since), a))
+            })
+            .min_by_key(|(key, _)| *key);
+        if let Some((_, activity)) = longest {
+            activity.evict.notify_one();
+        }
+    }
 }
 
 /// One open connection's place under the cap; freed (and the pressure re-evaluated) on drop.
 struct Slot {
     permit: Option<OwnedSemaphorePermit>,
     limits: Arc<Limits>,
+    id: u64,
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
+        self.limits
+            .conns
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id);
         drop(self.permit.take());
         self.limits.update_pressure();
     }
@@ -267,6 +325,10 @@ struct Activity {
     epoch: Instant,
     busy: AtomicU32,
     idle_since_ms: AtomicU64,
+    /// Set by the accept loop when this connection should make room for a new one.
+    evict: Notify,
+    /// Whether a request has ever reached the router on this connection.
+    served: AtomicBool,
 }
 
 impl Activity {
@@ -275,6 +337,8 @@ impl Activity {
             epoch: Instant::now(),
             busy: AtomicU32::new(0),
             idle_since_ms: AtomicU64::new(0),
+            evict: Notify::new(),
+            served: AtomicBool::new(false),
         })
     }
 
@@ -287,6 +351,7 @@ impl Activity {
 
     fn begin(self: &Arc<Self>) -> InFlight {
         self.busy.fetch_add(1, Ordering::SeqCst);
+        self.served.store(true, Ordering::Relaxed);
         InFlight(self.clone())
     }
 }
@@ -328,13 +393,33 @@ async fn idle_under_pressure(
     }
 }
 
+/// Completes, with how long the connection had waited, once the accept loop has asked it to make
+/// room and it is still not in a request.
+///
+/// Checked here, in the connection's own task, rather than by the accept loop: a request reaches
+/// the router only while this task polls the connection, so nothing can arrive between this check
+/// and the connection being dropped. (An answer's body counts as in a request until written.)
+async fn evicted(activity: &Activity) -> Duration {
+    loop {
+        activity.evict.notified().await;
+        if let Some(since) = activity.idle_since() {
+            return since.elapsed();
+        }
+    }
+}
+
 /// Accepts connections until `shutdown` completes, then stops accepting, lets in-flight
 /// requests finish (idle connections close at once) and returns within `shutdown_grace`.
 ///
-/// At most `max_connections` are open at once. At the cap the loop stops calling `accept` until
-/// one closes, so new clients wait in the kernel's listen backlog (and are served in arrival
-/// order as slots free) instead of being refused. Slots do free: every connection that is not in
-/// a request is bounded by `header_read_timeout`, and above 75 % of the cap by the shorter
+/// At most `max_connections` are served at once. At the cap the loop still accepts the next
+/// client and closes the connection that has waited longest for a request to make room for it:
+/// otherwise, under a flood of idle connections that reconnect at once, the kernel's accept queue
+/// stands still and a new honest client's SYN is dropped and resent after 1, 3, 7 s. (The queue
+/// still overflows under such a flood, but keeps moving; measured in docs/reliability.md.)
+/// The client is held, unserved, until the slot is free, so the hub's sockets may exceed the cap
+/// by that one. If every connection is in a request, the held client waits for a slot and the
+/// rest wait in the listen backlog, as before. Slots do free: every connection that is not in a
+/// request is bounded by `header_read_timeout`, and above 75 % of the cap by the shorter
 /// [`pressure_idle_timeout`], so idle and slowloris connections cannot starve honest clients.
 pub async fn serve(
     mut listener: TcpListener,
@@ -355,6 +440,9 @@ pub async fn serve(
         max,
         pressure: watch::Sender::new(false),
         shed: AtomicU64::new(0),
+        conns: Mutex::new(HashMap::new()),
+        next_id: AtomicU64::new(0),
+        evicted: AtomicU64::new(0),
     });
     let pressure_idle = pressure_idle_timeout(options.header_read_timeout);
     let body_limits = BodyLimits {
@@ -365,9 +453,9 @@ pub async fn serve(
     let mut last_limit_log: Option<Instant> = None;
     let mut waits_since_log: u64 = 0;
     tokio::pin!(shutdown);
-    loop {
-        let permit = match limits.slots.clone().try_acquire_owned() {
-            Ok(permit) => permit,
+    'accept: loop {
+        let (permit, accepted) = match limits.slots.clone().try_acquire_owned() {
+            Ok(permit) => (permit, None),
             Err(_) => {
                 waits_since_log += 1;
                 if last_limit_log.is_none_or(|t| t.elapsed() >= LIMIT_LOG_EVERY) {
@@ -375,30 +463,55 @@ pub async fn serve(
                         max_connections = max,
                         times = waits_since_log,
                         closed_waiting = limits.shed.swap(0, Ordering::Relaxed),
-                        "connection limit reached; new clients wait in the listen backlog until \
-                         a connection closes"
+                        closed_idle_for_new = limits.evicted.swap(0, Ordering::Relaxed),
+                        "connection limit reached; new clients take the place of idle \
+                         connections, or wait in the listen backlog while all are in a request"
                     );
                     last_limit_log = Some(Instant::now());
                     waits_since_log = 0;
                 }
+                // Waiting for `accept` as well as for a slot: a client that arrives while every
+                // slot is taken is accepted at once and an idle connection closed for it, so the
+                // kernel's accept queue keeps draining under a flood.
                 tokio::select! {
+                    biased;
+                    () = &mut shutdown => break,
                     permit = limits.slots.clone().acquire_owned() => match permit {
-                        Ok(permit) => permit,
+                        Ok(permit) => (permit, None),
                         // The semaphore is never closed.
                         Err(_) => break,
                     },
-                    () = &mut shutdown => break,
+                    conn = axum::serve::Listener::accept(&mut listener) => {
+                        let permit = loop {
+                            limits.evict_longest_idle();
+                            tokio::select! {
+                                biased;
+                                () = &mut shutdown => break 'accept,
+                                permit = limits.slots.clone().acquire_owned() => match permit {
+                                    Ok(permit) => break permit,
+                                    Err(_) => break 'accept,
+                                },
+                                () = tokio::time::sleep(EVICT_RETRY) => {}
+                            }
+                        };
+                        (permit, Some(conn))
+                    }
                 }
             }
         };
         // axum's Listener impl retries on accept errors (sleeping on e.g. too many open files).
-        let (stream, peer) = tokio::select! {
-            conn = axum::serve::Listener::accept(&mut listener) => conn,
-            () = &mut shutdown => break,
+        let (stream, peer) = match accepted {
+            Some(conn) => conn,
+            None => tokio::select! {
+                conn = axum::serve::Listener::accept(&mut listener) => conn,
+                () = &mut shutdown => break,
+            },
         };
+        let activity = Activity::new();
         let slot = Slot {
             permit: Some(permit),
             limits: limits.clone(),
+            id: limits.register(activity.clone()),
         };
         limits.update_pressure();
         // Small JSON answers: do not wait for Nagle.
@@ -417,7 +530,6 @@ pub async fn serve(
         let header_read_timeout = options.header_read_timeout;
         tokio::spawn(async move {
             let _slot = slot;
-            let activity = Activity::new();
             let conn = Conn {
                 app,
                 peer,
@@ -447,6 +559,14 @@ pub async fn serve(
                 () = idle_under_pressure(pressure, &activity, pressure_idle) => {
                     limits.shed.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(%peer, "closed a connection waiting for a request: near the connection limit");
+                }
+                idle = evicted(&activity) => {
+                    limits.evicted.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(
+                        idle_ms = u64::try_from(idle.as_millis()).unwrap_or(u64::MAX),
+                        "closed the connection waiting longest for a request: a new one \
+                         arrived at the connection limit"
+                    );
                 }
             }
         });
@@ -799,6 +919,9 @@ mod tests {
             max: 100,
             pressure: watch::Sender::new(false),
             shed: AtomicU64::new(0),
+            conns: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(0),
+            evicted: AtomicU64::new(0),
         };
         let mut held = Vec::new();
         let take = |n: usize, held: &mut Vec<OwnedSemaphorePermit>| {

@@ -241,13 +241,9 @@ async fn huge_headers_slow_bodies_and_stalled_readers_are_cut_off() {
     // open (the client's network vanished): 408 after one gap.
     let vanished = async {
         let mut tcp = TcpStream::connect(&hp).await.unwrap();
-        let head = format!(
-            "POST {} HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n\
-             Content-Length: 1000\r\n\r\n{}",
-            routes::REGISTER,
-            " ".repeat(100)
-        );
-        tcp.write_all(head.as_bytes()).await.unwrap();
+        tcp.write_all(tenth_of_a_registration().as_bytes())
+            .await
+            .unwrap();
         let (got, closed) = read_until_closed(&mut tcp, Duration::from_secs(10)).await;
         let took = closed.expect("vanished body: connection left open");
         let t = text(&got);
@@ -576,13 +572,10 @@ async fn at_the_cap_a_new_client_replaces_the_longest_idle_connection() {
     // so its request is in the hub's hands, waiting (and the connection idle since it opened,
     // were the request not counted).
     let mut uploading = TcpStream::connect(&hp).await.unwrap();
-    let head = format!(
-        "POST {} HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n\
-         Content-Length: 1000\r\n\r\n{}",
-        routes::REGISTER,
-        " ".repeat(100)
-    );
-    uploading.write_all(head.as_bytes()).await.unwrap();
+    uploading
+        .write_all(tenth_of_a_registration().as_bytes())
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     // Then one answered and kept alive, and the rest of the cap never sending anything.
     let mut kept = TcpStream::connect(&hp).await.unwrap();
@@ -643,4 +636,14 @@ async fn at_the_cap_a_new_client_replaces_the_longest_idle_connection() {
         text(&got)
     );
     db.cleanup().await;
+}
+
+/// The head of a registration whose JSON body stops after 100 of its 1,000 bytes.
+fn tenth_of_a_registration() -> String {
+    format!(
+        "POST {} HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n\
+         Content-Length: 1000\r\n\r\n{}",
+        routes::REGISTER,
+        " ".repeat(100)
+    )
 }

@@ -49,6 +49,27 @@ async fn two_offices(s: &dyn Store) {
     }
 }
 
+/// A store on `url` with `timeouts`, and the two offices the sends go between.
+async fn store_with(url: &str, timeouts: PgTimeouts) -> store::PgStore {
+    let s = store::PgStore::connect_with(url, 2, timeouts)
+        .await
+        .unwrap();
+    two_offices(&s).await;
+    s
+}
+
+/// Another session (another hub) inside a transaction holding the writers' lock.
+async fn holding_the_write_lock(options: sqlx::postgres::PgConnectOptions) -> sqlx::PgConnection {
+    let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut conn).await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(PG_WRITE_LOCK)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn
+}
+
 /// A TCP relay that can go silent: while `silent`, it neither forwards nor closes anything,
 /// like a network whose packets vanish. Bytes read before are held and forwarded after. With
 /// a `trigger`, it goes silent by itself on the first client bytes that contain it (a bound
@@ -166,10 +187,7 @@ async fn postgres_silent_network_fails_the_batch_then_recovers() {
         write_batch: Duration::from_secs(2),
         ..PgTimeouts::default()
     };
-    let s = store::PgStore::connect_with(&via(db.url(), relay.addr), 2, timeouts)
-        .await
-        .unwrap();
-    two_offices(&s).await;
+    let s = store_with(&via(db.url(), relay.addr), timeouts).await;
     let first = s
         .send_envelope(envelope("env-1", "20261125100001"), T0)
         .await;
@@ -240,21 +258,9 @@ async fn postgres_vanished_hub_releases_the_write_lock() {
         idle_in_transaction: Duration::from_secs(2),
         ..PgTimeouts::default()
     };
-    let s = store::PgStore::connect_with(db.url(), 2, timeouts)
-        .await
-        .unwrap();
-    two_offices(&s).await;
+    let s = store_with(db.url(), timeouts).await;
     // The vanished hub: same session settings, lock taken, then silence.
-    let mut vanished =
-        sqlx::PgConnection::connect_with(&timeouts.connect_options(db.url()).unwrap())
-            .await
-            .unwrap();
-    sqlx::query("BEGIN").execute(&mut vanished).await.unwrap();
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(PG_WRITE_LOCK)
-        .execute(&mut vanished)
-        .await
-        .unwrap();
+    let vanished = holding_the_write_lock(timeouts.connect_options(db.url()).unwrap()).await;
 
     let t = Instant::now();
     let sent = tokio::time::timeout(
@@ -286,17 +292,8 @@ async fn postgres_lock_wait_is_bounded() {
         lock: Duration::from_secs(1),
         ..PgTimeouts::default()
     };
-    let s = store::PgStore::connect_with(db.url(), 2, timeouts)
-        .await
-        .unwrap();
-    two_offices(&s).await;
-    let mut other = sqlx::PgConnection::connect(db.url()).await.unwrap();
-    sqlx::query("BEGIN").execute(&mut other).await.unwrap();
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(PG_WRITE_LOCK)
-        .execute(&mut other)
-        .await
-        .unwrap();
+    let s = store_with(db.url(), timeouts).await;
+    let mut other = holding_the_write_lock(db.url().parse().unwrap()).await;
 
     let t = Instant::now();
     let blocked = tokio::time::timeout(

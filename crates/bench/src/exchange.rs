@@ -334,15 +334,21 @@ async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> a
 
     let pool = corpus::file_pool(target)?;
     let n = args.offices;
+    // Every phase seals for a ring of offices (each sends to the next), a phase number apart so
+    // that unit ids never repeat across phases.
+    let seal = |offices: &[Office], phase: u8, count: usize| {
+        corpus::seal_jobs(
+            offices,
+            |i| (i % n, (i % n + 1) % n),
+            phase,
+            count,
+            target,
+            &pool,
+        )
+        .map(Arc::new)
+    };
     let t = Instant::now();
-    let jobs = Arc::new(corpus::seal_jobs(
-        &senders,
-        |i| (i % n, (i % n + 1) % n),
-        1,
-        args.units,
-        target,
-        &pool,
-    )?);
+    let jobs = seal(&senders, 1, args.units)?;
     println!(
         "sealed {} envelopes (mean {:.1} KB of ciphertext, synthetic standard files) in {:.1} s, before timing",
         jobs.len(),
@@ -422,14 +428,7 @@ async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> a
         let bases: Vec<String> = std::iter::once(base.clone())
             .chain(more_hubs.iter().map(|(_, b)| b.clone()))
             .collect();
-        let fresh = Arc::new(corpus::seal_jobs(
-            &senders,
-            |i| (i % n, (i % n + 1) % n),
-            4,
-            args.units,
-            target,
-            &pool,
-        )?);
+        let fresh = seal(&senders, 4, args.units)?;
         let outcome = load::run_puts(
             http.clone(),
             fresh.clone(),
@@ -497,14 +496,7 @@ async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> a
     // Paced at half the measured rate (or --rate): send latency when not saturated.
     let paced_rate = args.rate.unwrap_or(hub_rate / 2.0).max(1.0);
     let paced_count = ((paced_rate * duration.as_secs_f64()).ceil() as usize).clamp(1, args.units);
-    let paced_jobs = Arc::new(corpus::seal_jobs(
-        &senders,
-        |i| (i % n, (i % n + 1) % n),
-        2,
-        paced_count,
-        target,
-        &pool,
-    )?);
+    let paced_jobs = seal(&senders, 2, paced_count)?;
     let paced = load::run_puts(
         http.clone(),
         paced_jobs.clone(),
@@ -524,14 +516,7 @@ async fn run_with(args: &ExchangeArgs, dir: &std::path::Path, db_url: &str) -> a
     });
 
     // Paced sends while the recipients download and acknowledge (the other group of offices).
-    let mixed_jobs = Arc::new(corpus::seal_jobs(
-        &receivers,
-        |i| (i % n, (i % n + 1) % n),
-        3,
-        paced_count,
-        target,
-        &pool,
-    )?);
+    let mixed_jobs = seal(&receivers, 3, paced_count)?;
     let slots = new_slots(mixed_jobs.len());
     let control = ReceiveControl::new(Duration::from_millis(20));
     let receiving = load::spawn_receivers(

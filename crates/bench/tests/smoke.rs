@@ -4,10 +4,29 @@
 
 use std::process::Command;
 
+/// Runs the bench binary with `args` (the hub's pool size left to its default) and checks that
+/// it succeeds and prints every line of `expected`.
+fn runs_and_prints(args: &[&str], expected: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tsunagu-bench"))
+        .args(args)
+        .env_remove("TSUNAGU_DB_POOL_SIZE")
+        .output()
+        .expect("the bench binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    for expected in expected {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+}
+
 #[test]
 fn exchange_bench_runs_end_to_end() {
-    let out = Command::new(env!("CARGO_BIN_EXE_tsunagu-bench"))
-        .args([
+    runs_and_prints(
+        &[
             "exchange",
             "--offices",
             "3",
@@ -18,36 +37,26 @@ fn exchange_bench_runs_end_to_end() {
             "--duration-secs",
             "2",
             "--skip-nginx",
-        ])
-        .env_remove("TSUNAGU_DB_POOL_SIZE")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
-    for expected in [
-        "baseline: minimal axum",
-        "**hub** (SQLite) PUT /api/v1/envelopes, full speed",
-        "while receivers download + post receipts",
-        "receipts/s",
-        "hub GET /api/v1/inbox (empty inbox",
-        "hub ÷ minimal axum+SQLite",
-        "hub memory: peak (VmHWM)",
-        "result: every accepted envelope was received and acknowledged",
-    ] {
-        assert!(
-            stdout.contains(expected),
-            "missing {expected:?} in:\n{stdout}"
-        );
-    }
+        ],
+        &[
+            "baseline: minimal axum",
+            "**hub** (SQLite) PUT /api/v1/envelopes, full speed",
+            "while receivers download + post receipts",
+            "receipts/s",
+            "hub GET /api/v1/inbox (empty inbox",
+            "hub ÷ minimal axum+SQLite",
+            "hub memory: peak (VmHWM)",
+            "result: every accepted envelope was received and acknowledged",
+        ],
+    );
 }
 
 /// Two kill -9 rounds on a tiny burst: the crash check itself runs end to end and finds every
 /// unit stored once (the full 20-round run is in docs/reliability.md).
 #[test]
 fn crash_bench_runs_end_to_end() {
-    let out = Command::new(env!("CARGO_BIN_EXE_tsunagu-bench"))
-        .args([
+    runs_and_prints(
+        &[
             "crash",
             "--rounds",
             "2",
@@ -63,33 +72,23 @@ fn crash_bench_runs_end_to_end() {
             "300",
             "--max-ms",
             "600",
-        ])
-        .env_remove("TSUNAGU_DB_POOL_SIZE")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
-    for expected in [
-        "kill  1:",
-        "kill  2:",
-        "2 kills during the burst",
-        "verified in the database: 300 units stored exactly once",
-        "audit chain intact: true",
-        "result: no acknowledged unit lost or duplicated",
-    ] {
-        assert!(
-            stdout.contains(expected),
-            "missing {expected:?} in:\n{stdout}"
-        );
-    }
+        ],
+        &[
+            "kill  1:",
+            "kill  2:",
+            "2 kills during the burst",
+            "verified in the database: 300 units stored exactly once",
+            "audit chain intact: true",
+            "result: no acknowledged unit lost or duplicated",
+        ],
+    );
 }
 
 /// A month-end in miniature: both bursts, every unit receipted.
 #[test]
 fn month_end_bench_runs_end_to_end() {
-    let out = Command::new(env!("CARGO_BIN_EXE_tsunagu-bench"))
-        .args([
+    runs_and_prints(
+        &[
             "month-end",
             "--units",
             "120",
@@ -101,22 +100,12 @@ fn month_end_bench_runs_end_to_end() {
             "4",
             "--poll-ms",
             "100",
-        ])
-        .env_remove("TSUNAGU_DB_POOL_SIZE")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
-    for expected in [
-        "| 予定 (居宅 → サービス事業所) | 60 | 0 |",
-        "| 実績 (サービス事業所 → 居宅) | 60 | 0 |",
-        "whole month-end: 120 units sent, received and acknowledged",
-        "result: every unit of the month-end was received and acknowledged",
-    ] {
-        assert!(
-            stdout.contains(expected),
-            "missing {expected:?} in:\n{stdout}"
-        );
-    }
+        ],
+        &[
+            "| 予定 (居宅 → サービス事業所) | 60 | 0 |",
+            "| 実績 (サービス事業所 → 居宅) | 60 | 0 |",
+            "whole month-end: 120 units sent, received and acknowledged",
+            "result: every unit of the month-end was received and acknowledged",
+        ],
+    );
 }

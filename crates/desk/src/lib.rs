@@ -21,6 +21,8 @@ pub mod settings;
 pub mod status;
 pub mod store;
 pub mod sync;
+#[cfg(test)]
+mod test_desk;
 pub mod unit_files;
 pub mod web;
 

@@ -325,13 +325,10 @@ pub async fn report_if_due(desk: &Desk, settings: &DeskSettings, now: i64) -> Re
 mod tests {
     use std::sync::{Arc, Mutex};
 
-    use tsunagu_seal::DeviceSecretKeys;
     use tsunagu_standard::sample::{SampleSpec, generate};
     use tsunagu_standard::{OfficeId, ServiceKind, YearMonth};
 
     use super::*;
-    use crate::folder::OfficeConfig;
-    use crate::{HubClient, Store};
 
     /// Requests a fake hub received: (method, path, body).
     type Seen = Arc<Mutex<Vec<(String, String, Vec<u8>)>>>;
@@ -366,24 +363,8 @@ mod tests {
     }
 
     async fn desk(root: &Path, hub: &str, office: OfficeNumber) -> Desk {
-        let keys = DeviceSecretKeys::generate(time::OffsetDateTime::now_utc()).unwrap();
-        let config = OfficeConfig {
-            hub_url: hub.into(),
-            office_id: OfficeId::new(office, ServiceKind::CARE_MANAGEMENT),
-            office_name: "つなぐ居宅".into(),
-            municipality_code: "312029".into(),
-            device_id: "dev_1".into(),
-            device_name: "事務所PC".into(),
-            key_id: keys.key_id().to_string(),
-            fingerprint: keys.public().fingerprint().short(),
-            registered_at: 1,
-        };
-        Desk {
-            dir: DataDir::new(root),
-            client: HubClient::new(hub, Some("tsu_test".into())).unwrap(),
-            config,
-            store: Store::in_memory().await.unwrap(),
-        }
+        let id = OfficeId::new(office, ServiceKind::CARE_MANAGEMENT);
+        crate::test_desk::registered_desk(root, hub, id).await.0
     }
 
     type Files = Vec<(String, Vec<u8>)>;

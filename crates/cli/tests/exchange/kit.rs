@@ -228,6 +228,22 @@ impl Drop for Db {
     }
 }
 
+/// The URL a started child prints on stdout after `prefix` (within 60 s); stdout keeps being
+/// read afterwards so the child never blocks on a full pipe.
+pub fn announced_url(child: &mut Child, prefix: &'static str) -> Option<String> {
+    let stdout = child.stdout.take()?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(url) = line.strip_prefix(prefix) {
+                let _ = tx.send(url.trim().to_string());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60)).ok()
+}
+
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -292,24 +308,12 @@ impl Hub {
             .spawn()
             .unwrap();
         // The hub prints "ハブを起動しました: http://127.0.0.1:PORT" once it is bound.
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(url) = line.split(": ").nth(1).filter(|u| u.starts_with("http")) {
-                    let _ = tx.send(url.trim().to_string());
-                }
-            }
+        let url = announced_url(&mut child, "ハブを起動しました: ").unwrap_or_else(|| {
+            panic!(
+                "hub did not report its address:\n{}",
+                std::fs::read_to_string(&self.log).unwrap_or_default()
+            )
         });
-        let url = rx
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| {
-                panic!(
-                    "hub did not report its address:\n{}",
-                    std::fs::read_to_string(&self.log).unwrap_or_default()
-                )
-            });
         self.port = url.rsplit(':').next().unwrap().parse().unwrap();
         self.url = url;
         self.child = Some(child);

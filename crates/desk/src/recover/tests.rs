@@ -18,9 +18,7 @@ use tsunagu_seal::{DeviceSecretKeys, Receipt, ReceiptStatus, SignedReceipt, Unit
 use tsunagu_standard::OfficeId;
 
 use super::*;
-use crate::folder::{DataDir, OfficeConfig};
 use crate::store::Direction;
-use crate::{HubClient, Store};
 
 const ME: &str = "3100000001_43";
 const PARTNER: &str = "3100000101_11";
@@ -231,24 +229,9 @@ pub(crate) async fn fake_hub() -> (String, Hub) {
 }
 
 pub(crate) async fn desk(dir: &std::path::Path, hub: &str) -> Desk {
-    let keys = DeviceSecretKeys::generate(OffsetDateTime::now_utc()).unwrap();
-    let config = OfficeConfig {
-        hub_url: hub.into(),
-        office_id: OfficeId::parse(ME).unwrap(),
-        office_name: "つなぐ居宅".into(),
-        municipality_code: "312029".into(),
-        device_id: "dev_1".into(),
-        device_name: "事務所PC".into(),
-        key_id: keys.key_id().to_string(),
-        fingerprint: keys.public().fingerprint().short(),
-        registered_at: 1,
-    };
-    Desk {
-        dir: DataDir::new(dir),
-        client: HubClient::new(hub, Some("tsu_test".into())).unwrap(),
-        config,
-        store: Store::in_memory().await.unwrap(),
-    }
+    crate::test_desk::registered_desk(dir, hub, OfficeId::parse(ME).unwrap())
+        .await
+        .0
 }
 
 fn routing(serial: &str, ciphertext: &[u8]) -> RoutingMetadata {

@@ -7,37 +7,22 @@ use std::sync::Arc;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
 use tower::ServiceExt;
-use tsunagu_seal::DeviceSecretKeys;
 use tsunagu_standard::OfficeId;
 
 use super::*;
-use crate::folder::{DataDir, OfficeConfig};
 use crate::settings::DeskSettings;
 use crate::sync::{Shared, Timing};
-use crate::{Desk, HubClient, Store};
 
 const ADDR: &str = "127.0.0.1:48123";
 
 async fn app(dir: &std::path::Path) -> Arc<App> {
-    let keys = DeviceSecretKeys::generate(time::OffsetDateTime::now_utc()).unwrap();
-    let config = OfficeConfig {
-        // Nothing listens there: the UI must work without the hub.
-        hub_url: "http://127.0.0.1:9".into(),
-        office_id: OfficeId::parse("3100000001_43").unwrap(),
-        office_name: "つなぐ居宅".into(),
-        municipality_code: "312029".into(),
-        device_id: "dev_1".into(),
-        device_name: "事務所PC".into(),
-        key_id: keys.key_id().to_string(),
-        fingerprint: keys.public().fingerprint().short(),
-        registered_at: 1,
-    };
-    let desk = Desk {
-        dir: DataDir::new(dir),
-        client: HubClient::new(&config.hub_url, Some("t".into())).unwrap(),
-        config,
-        store: Store::in_memory().await.unwrap(),
-    };
+    // Nothing listens there: the UI must work without the hub.
+    let (desk, keys) = crate::test_desk::registered_desk(
+        dir,
+        "http://127.0.0.1:9",
+        OfficeId::parse("3100000001_43").unwrap(),
+    )
+    .await;
     let shared = Arc::new(Shared::new(
         desk,
         keys,

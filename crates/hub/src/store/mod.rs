@@ -19,7 +19,7 @@ use tsunagu_standard::OfficeId;
 pub use audit::{AuditEvent, AuditKind, AuditRow, AuditVerification, BrokenRow, GENESIS_HASH};
 pub use partner_reports::{PartnerMention, PartnerReportStore, StoredPartnerReport};
 pub use pg_timeouts::PgTimeouts;
-pub use sql::{PgStore, SqliteStore};
+pub use sql::{PG_WRITE_LOCK, PgStore, SqliteStore};
 pub use web::{
     EdgeCount, LoginFailures, MuniFile, MuniSetting, Municipality, StoredSnapshot, SurveyLink,
     WebRole, WebSession, WebStore, WebUser,

@@ -36,7 +36,8 @@ use super::{
 /// How long to wait for a pooled connection before answering "unavailable".
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Key of the PostgreSQL advisory lock that serializes writers ("tsunagu" on a phone keypad).
-const PG_WRITE_LOCK: i64 = 8_786_248;
+/// Public so tests can hold it from outside, as another hub would.
+pub const PG_WRITE_LOCK: i64 = 8_786_248;
 /// Envelopes handled per retention transaction.
 const RETENTION_BATCH: i64 = 200;
 

@@ -17,8 +17,6 @@ use tsunagu_hub::store::{self, NewEnvelope, Office, PgTimeouts, SendOutcome, Sto
 use crate::helpers::{TestDb, office};
 
 const T0: i64 = 1_790_000_000;
-/// The writers' advisory lock key (crates/hub/src/store/sql.rs, PG_WRITE_LOCK).
-const PG_WRITE_LOCK: i64 = 8_786_248;
 
 fn envelope(id: &str, unit: &str) -> NewEnvelope {
     NewEnvelope {
@@ -63,7 +61,7 @@ async fn holding_the_write_lock(options: sqlx::postgres::PgConnectOptions) -> sq
     let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
     sqlx::query("BEGIN").execute(&mut conn).await.unwrap();
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(PG_WRITE_LOCK)
+        .bind(store::PG_WRITE_LOCK)
         .execute(&mut conn)
         .await
         .unwrap();

@@ -28,6 +28,7 @@ use time::OffsetDateTime;
 use tsunagu_desk::settings::DeskSettings;
 use tsunagu_desk::sync::{Shared, Timing};
 use tsunagu_desk::{DataDir, InitOptions};
+use tsunagu_hub::store;
 use tsunagu_protocol::{
     EnvelopePage, EnvelopeSummary, ErrorBody, PostReceiptRequest, SendEnvelopeResponse, routes,
 };
@@ -641,13 +642,10 @@ struct Round {
     desk_requests: Vec<(&'static str, usize, usize)>,
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_stopped_under_load_answers_503_and_recovers_without_restart() {
-    let t_setup = Instant::now();
-    let Some(pg) = blocking(PrivatePg::start).await.unwrap() else {
-        return;
-    };
-    let pg = Arc::new(pg);
+/// A real hub on a private PostgreSQL cluster with offices RA and RB onboarded through real
+/// invites; `None` (after the cluster's notice) where PostgreSQL's binaries are missing.
+async fn hub_on_private_pg() -> Option<(Arc<PrivatePg>, Arc<TestApp>, Arc<Desk>, Arc<Desk>)> {
+    let pg = Arc::new(blocking(PrivatePg::start).await.unwrap()?);
     let db = TestDb::Postgres {
         admin_url: pg.url(),
         name: "postgres".into(),
@@ -656,6 +654,15 @@ async fn postgres_stopped_under_load_answers_503_and_recovers_without_restart() 
     let app = Arc::new(TestApp::spawn(&db).await);
     let ra = Arc::new(app.onboard(RA, "送信PC").await);
     let rb = Arc::new(app.onboard(RB, "受信PC").await);
+    Some((pg, app, ra, rb))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stopped_under_load_answers_503_and_recovers_without_restart() {
+    let t_setup = Instant::now();
+    let Some((pg, app, ra, rb)) = hub_on_private_pg().await else {
+        return;
+    };
 
     // Two real desks behind the counting proxy; short intervals so a hot loop would show.
     let (proxy, proxy_url) = Proxy::spawn(&app.base).await;
@@ -1031,23 +1038,15 @@ async fn wait_for_waiting(url: &str, n: i64) {
 /// hub must carry on once PostgreSQL is back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fast_shutdown_with_queries_in_flight_answers_503_and_recovers() {
-    let Some(pg) = blocking(PrivatePg::start).await.unwrap() else {
+    let Some((pg, app, ra, rb)) = hub_on_private_pg().await else {
         return;
     };
-    let pg = Arc::new(pg);
-    let db = TestDb::Postgres {
-        admin_url: pg.url(),
-        name: "postgres".into(),
-        url: pg.url(),
-    };
-    let app = Arc::new(TestApp::spawn(&db).await);
-    let ra = Arc::new(app.onboard(RA, "送信PC").await);
-    let rb = Arc::new(app.onboard(RB, "受信PC").await);
 
-    // Hold the writers' advisory lock (store/sql.rs PG_WRITE_LOCK): a send waits inside the
-    // group-commit batch, in the middle of its transaction.
+    // Hold the writers' advisory lock: a send waits inside the group-commit batch, in the
+    // middle of its transaction.
     let mut writers = sqlx::PgConnection::connect(&pg.url()).await.unwrap();
-    sqlx::query("SELECT pg_advisory_lock(8786248)")
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(store::PG_WRITE_LOCK)
         .execute(&mut writers)
         .await
         .unwrap();
